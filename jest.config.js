@@ -1,0 +1,11 @@
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['@swc/jest'],
+  },
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  snapshotSerializers: ['<rootDir>/test/asset-hash-serializer.js'],
+};

@@ -1,0 +1,119 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { guardDuration, guardInteger } from './guards';
+import { LAMBDA_SQS } from './limits';
+import { acknowledge, XRAY_WILDCARD_REASON } from './nag';
+
+/** The folder of handler sources, `lambda/` at the repository root. */
+export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda');
+
+/** The Node.js runtime every handler uses. */
+export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Props of {@link HandlerFunction}. */
+export interface HandlerFunctionProps {
+  /** Handler source relative to `lambda/`, for example `sqs-dlq/consumer.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** Powertools service name (the `service` key of every log line). */
+  readonly serviceName: string;
+  /**
+   * Function timeout.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB; CPU is proportional to it.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Extra environment variables.
+   * @default - only the Powertools settings
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the log group.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Reserved concurrency.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A Node.js Lambda function with the project's defaults: the handler bundled by the local esbuild
+ * (minified, source maps, `@aws-sdk/*` left to the runtime), arm64, the current Node.js runtime,
+ * active X-Ray tracing, its own log group with retention, and a role that may write only to that
+ * log group (no AWS managed policy).
+ */
+export class HandlerFunction extends NodejsFunction {
+  /** The function's log group. */
+  public readonly functionLogGroup: logs.LogGroup;
+
+  public constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    const timeout = props.timeout ?? Duration.seconds(30);
+    const memorySize = props.memorySize ?? 256;
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.description}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: path.join(HANDLERS_DIR, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: HANDLER_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      timeout,
+      memorySize,
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      projectRoot: path.join(HANDLERS_DIR, '..'),
+      depsLockFilePath: path.join(HANDLERS_DIR, '..', 'package-lock.json'),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    guardDuration(this, 'timeout', timeout, LAMBDA_SQS.timeoutSeconds, 'Lambda quotas');
+    guardInteger(this, 'memorySize', memorySize, LAMBDA_SQS.memoryMb, 'Lambda quotas');
+    this.functionLogGroup = logGroup;
+
+    // Tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*" to the role's default policy.
+    const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]', XRAY_WILDCARD_REASON);
+    }
+  }
+}

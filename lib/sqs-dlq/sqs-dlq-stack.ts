@@ -1,0 +1,165 @@
+import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import { AlarmTopic } from '../shared/alarm-topic';
+import { HandlerFunction } from '../shared/handler-function';
+import { IdempotencyTable } from '../shared/idempotency-table';
+import { acknowledge } from '../shared/nag';
+import type { ProfileSettings } from '../shared/profile';
+import { SecureBucket } from '../shared/secure-bucket';
+import { BacklogWorker } from './backlog-worker';
+import { QueueConsumer } from './queue-consumer';
+import { QueueWithDeadLetter, type QueueWithDeadLetterProps } from './queue-with-dead-letter';
+
+/** Props of {@link SqsDlqStack}. */
+export interface SqsDlqStackProps extends StackProps {
+  /** The profile's settings (removal policies, log retention, always-on compute). */
+  readonly settings: ProfileSettings;
+  /**
+   * Address subscribed to the stack's alarm topic.
+   * @default - no e-mail subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Deploy the Fargate worker that scales on the backlog of its own work queue.
+   * @default - the profile decides: off in sandbox, on in production
+   */
+  readonly backlogWorker?: boolean;
+  /**
+   * Container image of the backlog worker.
+   * @default - the AWS CLI placeholder worker
+   */
+  readonly workerImage?: ecs.ContainerImage;
+}
+
+/** Function timeout of both consumers; the queues' visibility timeout is six times this. */
+export const CONSUMER_TIMEOUT = Duration.seconds(20);
+
+/**
+ * The SQS + dead-letter queue pattern: a standard and a FIFO queue, each with its DLQ, alarms and a
+ * Lambda consumer that reports partial batch failures and processes each order id once
+ * (idempotency table), writing a receipt to a results bucket. Optionally a Fargate worker that
+ * scales on a third queue's backlog.
+ */
+export class SqsDlqStack extends Stack {
+  public readonly alarms: AlarmTopic;
+  public readonly orders: QueueWithDeadLetter;
+  public readonly fifoOrders: QueueWithDeadLetter;
+  public readonly consumer: HandlerFunction;
+  public readonly fifoConsumer: HandlerFunction;
+  public readonly idempotency: IdempotencyTable;
+  public readonly results: SecureBucket;
+  public readonly work?: QueueWithDeadLetter;
+  public readonly worker?: BacklogWorker;
+
+  public constructor(scope: Construct, id: string, props: SqsDlqStackProps) {
+    super(scope, id, {
+      description: 'decoupling-patterns: SQS queue + dead-letter queue (standard and FIFO) with a Lambda consumer',
+      ...props,
+    });
+    const { settings } = props;
+    const removalPolicy = settings.removalPolicy;
+    this.alarms = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail, removalPolicy });
+    const alarmAction = this.alarms.action;
+
+    this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
+    this.results = new SecureBucket(this, 'Results', {
+      removalPolicy,
+      autoDeleteObjects: settings.autoDeleteObjects,
+    });
+
+    const visibilityTimeout = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6);
+    const queueDefaults: QueueWithDeadLetterProps = { visibilityTimeout, removalPolicy, alarmAction };
+    this.orders = new QueueWithDeadLetter(this, 'Orders', queueDefaults);
+    this.fifoOrders = new QueueWithDeadLetter(this, 'FifoOrders', {
+      ...queueDefaults,
+      fifo: true,
+      contentBasedDeduplication: true,
+      highThroughputFifo: true,
+    });
+
+    const consumerProps = {
+      timeout: CONSUMER_TIMEOUT,
+      memorySize: 256,
+      logRetention: settings.logRetention,
+      removalPolicy,
+      environment: {
+        IDEMPOTENCY_TABLE_NAME: this.idempotency.table.tableName,
+        RESULTS_BUCKET_NAME: this.results.bucket.bucketName,
+        IDEMPOTENCY_WINDOW_SECONDS: String(Duration.days(1).toSeconds()),
+      },
+    };
+    this.consumer = new HandlerFunction(this, 'Consumer', {
+      ...consumerProps,
+      entry: 'sqs-dlq/consumer.ts',
+      description: 'Processes orders from the standard queue (partial batch responses, idempotent)',
+      serviceName: 'sqs-dlq-consumer',
+    });
+    this.fifoConsumer = new HandlerFunction(this, 'FifoConsumer', {
+      ...consumerProps,
+      entry: 'sqs-dlq/fifo-consumer.ts',
+      description: 'Processes orders from the FIFO queue in order per message group (idempotent)',
+      serviceName: 'sqs-dlq-fifo-consumer',
+    });
+    for (const fn of [this.consumer, this.fifoConsumer]) {
+      this.idempotency.table.grantReadWriteData(fn);
+      // PutObject only, and only under processed/ (grantPut would add s3:Abort* and legal-hold actions).
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [this.results.bucket.arnForObjects('processed/*')],
+        }),
+      );
+      acknowledge(
+        fn.role!.node.findChild('DefaultPolicy'),
+        `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.results.bucket.node.defaultChild as CfnElement)}.Arn>/processed/*]`,
+        'Receipts are written under processed/<orderId>/; object keys are not known in advance, so the grant is the processed/ prefix of the results bucket, PutObject only.',
+      );
+    }
+    new QueueConsumer(this, 'OrdersConsumer', {
+      source: this.orders,
+      handler: this.consumer,
+      batchSize: 10,
+      maxConcurrency: 5,
+      alarmAction,
+    });
+    new QueueConsumer(this, 'FifoOrdersConsumer', {
+      source: this.fifoOrders,
+      handler: this.fifoConsumer,
+      batchSize: 10,
+      maxConcurrency: 5,
+      alarmAction,
+    });
+
+    if (props.backlogWorker ?? settings.alwaysOnCompute) {
+      this.work = new QueueWithDeadLetter(this, 'Work', { ...queueDefaults, visibilityTimeout: Duration.minutes(5) });
+      this.worker = new BacklogWorker(this, 'Worker', {
+        source: this.work,
+        image: props.workerImage,
+        logRetention: settings.logRetention,
+        removalPolicy,
+      });
+      new CfnOutput(this, 'WorkQueueUrl', { value: this.work.queue.queueUrl, description: 'Queue drained by the backlog worker' });
+    }
+
+    const outputs: Record<string, string> = {
+      AlarmTopicArn: this.alarms.topic.topicArn,
+      QueueUrl: this.orders.queue.queueUrl,
+      QueueArn: this.orders.queue.queueArn,
+      DeadLetterQueueUrl: this.orders.deadLetterQueue.queueUrl,
+      DeadLetterQueueArn: this.orders.deadLetterQueue.queueArn,
+      FifoQueueUrl: this.fifoOrders.queue.queueUrl,
+      FifoQueueArn: this.fifoOrders.queue.queueArn,
+      FifoDeadLetterQueueUrl: this.fifoOrders.deadLetterQueue.queueUrl,
+      FifoDeadLetterQueueArn: this.fifoOrders.deadLetterQueue.queueArn,
+      ResultsBucketName: this.results.bucket.bucketName,
+      IdempotencyTableName: this.idempotency.table.tableName,
+      MaxReceiveCount: String(this.orders.maxReceiveCount),
+      FifoMaxReceiveCount: String(this.fifoOrders.maxReceiveCount),
+    };
+    for (const [outputId, value] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, { value });
+    }
+  }
+}

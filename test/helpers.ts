@@ -1,0 +1,34 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../lib/app';
+import { profileSettings, type Profile } from '../lib/shared/profile';
+
+/** Context that skips asset bundling: fine-grained tests look at templates, not at bundles. */
+export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
+
+/** A bare stack for construct tests (no bundling, no nag). */
+export function testStack(context: Record<string, unknown> = {}): Stack {
+  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+  return new Stack(app, 'Test');
+}
+
+/** The app as `cdk synth` builds it, with bundling skipped and nag off, for template assertions. */
+export function appTemplate(stackId: string, context: Record<string, unknown> = {}): Template {
+  const app = buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false });
+  return Template.fromStack(app.node.findChild(stackId) as Stack);
+}
+
+/** The settings of a profile, for stacks built directly in tests. */
+export function settings(profile: Profile = 'sandbox') {
+  return profileSettings(profile);
+}
+
+/** The message of what `fn` throws (fails the test when it throws nothing). */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error('expected an error, none was thrown');
+}
