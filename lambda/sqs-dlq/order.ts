@@ -6,7 +6,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSRecord } from 'aws-lambda';
 // zod/mini: the same validation as zod's classic API at a fraction of the bundle size.
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { positiveIntEnv, requireEnv } from '../shared/env';
+
+// zod/mini ships without messages; load the English ones so field errors say what is wrong.
+z.config(en());
 
 /** An order message, the body of every record on the pattern's queues. */
 export const OrderSchema = z.strictObject({

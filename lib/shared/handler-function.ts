@@ -93,6 +93,8 @@ export class HandlerFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Stack traces in logs point at the TypeScript sources (the bundle ships a source map).
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       projectRoot: path.join(HANDLERS_DIR, '..'),

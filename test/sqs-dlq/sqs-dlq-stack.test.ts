@@ -1,0 +1,219 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STACK_IDS } from '../../lib/app';
+import { appTemplate } from '../helpers';
+
+const ID = STACK_IDS.sqsDlq;
+
+describe('Decoupling-SqsDlq, sandbox profile', () => {
+  const template = appTemplate(ID);
+
+  test('snapshot (asset hashes normalised)', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  test('two consumers: current Node.js on arm64, traced, own log group with 7-day retention', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } },
+    });
+    expect(Object.keys(functions).sort()).toEqual([expect.stringMatching(/^Consumer/), expect.stringMatching(/^FifoConsumer/)]);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 20, MemorySize: 256,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
+        Environment: {
+          Variables: {
+            IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyTable/) },
+            RESULTS_BUCKET_NAME: { Ref: expect.stringMatching(/^ResultsBucket/) },
+            IDEMPOTENCY_WINDOW_SECONDS: '86400',
+            POWERTOOLS_SERVICE_NAME: expect.any(String),
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    }
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
+  });
+
+  test('execution roles: no AWS managed policy, PutObject under processed/ only', () => {
+    for (const id of ['ConsumerRole', 'FifoConsumerRole']) {
+      const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([logicalId]) => logicalId.startsWith(id));
+      expect(roles).toHaveLength(1);
+      expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^ConsumerRoleDefaultPolicy'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ResultsBucket'), 'Arn'] }, '/processed/*']] } },
+        ]),
+      },
+    });
+  });
+
+  test('queues: visibility timeout is six times the consumer timeout', () => {
+    const sources = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+    expect(Object.values(sources).map((q) => q.Properties.VisibilityTimeout)).toEqual([120, 120]);
+  });
+
+  test('standard and FIFO event sources report batch item failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FifoOrdersQueue'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('^FifoConsumer') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  test('FIFO queue: content-based deduplication and high-throughput mode', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true, ContentBasedDeduplication: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+
+  test('idempotency table: key id, TTL on expiration, on demand, point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  test('results bucket: encrypted, TLS only, private, expiring, access-logged; emptied on destroy', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]) },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^ResultsAccessLogs') }, LogFilePrefix: 'access-logs/' },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+
+  test('sandbox: everything is deleted with the stack', () => {
+    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+      for (const resource of Object.values(template.findResources(type))) {
+        expect([type, resource.DeletionPolicy]).toEqual([type, 'Delete']);
+      }
+    }
+  });
+
+  test('alarm topic: KMS key with rotation CloudWatch may use, TLS only, no e-mail by default', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test('every alarm notifies the alarm topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(8); // 3 per queue pair + 1 error alarm per consumer
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+    }
+  });
+
+  test('outputs for both variants', () => {
+    const outputs = Object.keys(template.findOutputs('*')).sort();
+    expect(outputs).toEqual(
+      [
+        'AlarmTopicArn', 'DeadLetterQueueArn', 'DeadLetterQueueUrl', 'FifoDeadLetterQueueArn', 'FifoDeadLetterQueueUrl',
+        'FifoMaxReceiveCount', 'FifoQueueArn', 'FifoQueueUrl', 'IdempotencyTableName', 'MaxReceiveCount', 'QueueArn', 'QueueUrl', 'ResultsBucketName',
+      ].sort(),
+    );
+    template.hasOutput('MaxReceiveCount', { Value: '5' });
+  });
+
+  test('no backlog worker in sandbox', () => {
+    template.resourceCountIs('AWS::ECS::Service', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+  });
+
+  test('no IAM statement grants a wildcard action, and only X-Ray gets Resource "*"', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [statement.Action].flat();
+        expect(actions.filter((a) => a.endsWith(':*') || a === '*')).toEqual([]);
+        if (statement.Resource === '*') expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+});
+
+describe('Decoupling-SqsDlq, production profile', () => {
+  const template = appTemplate(ID, { profile: 'production', alarmEmail: 'ops@example.com' });
+
+  test('stateful resources are retained; logs kept a year', () => {
+    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket']) {
+      for (const resource of Object.values(template.findResources(type))) {
+        expect([type, resource.DeletionPolicy]).toEqual([type, 'Retain']);
+      }
+    }
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 4);
+  });
+
+  test('e-mail subscription with its own dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email', Endpoint: 'ops@example.com',
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsEmailDeadLetterQueue'), 'Arn'] } },
+    });
+  });
+
+  test('backlog worker: Fargate service scaled 0..4 by step policies on the work queue depth', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({
+        Image: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
+        EntryPoint: ['/bin/sh', '-c'],
+        Command: [Match.stringLikeRegexp('aws sqs receive-message')],
+        Environment: Match.arrayWith([{ Name: 'QUEUE_URL', Value: { Ref: Match.stringLikeRegexp('^WorkQueue') } }]),
+        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+      })],
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 4 });
+    const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
+    expect(policies).toHaveLength(2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkQueue'), 'QueueName'] } }],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('UpperPolicy') }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('LowerPolicy') }],
+    });
+    template.hasOutput('WorkQueueUrl', {});
+  });
+
+  test('worker network: private subnets behind one NAT gateway, flow logs on', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', Subnets: Match.anyValue() } },
+    });
+  });
+});
+
+describe('backlogWorker context overrides the profile', () => {
+  test('on in sandbox', () => {
+    appTemplate(ID, { backlogWorker: 'true' }).resourceCountIs('AWS::ECS::Service', 1);
+  });
+  test('off in production', () => {
+    appTemplate(ID, { profile: 'production', backlogWorker: 'false' }).resourceCountIs('AWS::ECS::Service', 0);
+  });
+});
+
+test('Template helper is the real assertions module', () => {
+  expect(Template).toBeDefined();
+});
