@@ -3,12 +3,10 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../lib/app';
-import { profileSettings, type Profile } from '../lib/shared/profile';
+import { type Profile, profileSettings } from '../lib/shared/profile';
 
 /** The feature flags and settings of cdk.json, so that tests build what `cdk synth` builds. */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
-).context;
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
 
 /** cdk.json's context plus skipped asset bundling: fine-grained tests look at templates, not at bundles. */
 export const NO_BUNDLING: Record<string, unknown> = { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] };

@@ -2,11 +2,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { parse } from '@aws-lambda-powertools/parser';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSRecord } from 'aws-lambda';
+import { en } from 'zod/locales';
 // zod/mini: the same validation as zod's classic API at a fraction of the bundle size.
 import * as z from 'zod/mini';
-import { en } from 'zod/locales';
 import { positiveIntEnv, requireEnv } from '../shared/env';
 
 // zod/mini ships without messages; load the English ones so field errors say what is wrong.
@@ -29,12 +29,13 @@ export const OrderSchema = z.strictObject({
 });
 export type Order = z.infer<typeof OrderSchema>;
 
-/** What processing an order produces: a receipt object in the results bucket. */
+/** What processing an order produces: a receipt item in the receipts table. */
 export interface Receipt {
   readonly orderId: string;
+  /** The id of the invocation that did the work: a second processing would add a second receipt. */
+  readonly receiptId: string;
   readonly totalCents: number;
   readonly itemCount: number;
-  readonly key: string;
 }
 
 /** A record that cannot be processed; its message says why, in one line. */
@@ -47,11 +48,12 @@ export class InvalidRecordError extends Error {
 
 export const logger = new Logger();
 const tableName = requireEnv('IDEMPOTENCY_TABLE_NAME');
-const bucketName = requireEnv('RESULTS_BUCKET_NAME');
+const receiptsTableName = requireEnv('RECEIPTS_TABLE_NAME');
 const idempotencyWindowSeconds = positiveIntEnv('IDEMPOTENCY_WINDOW_SECONDS', 86_400);
+const receiptRetentionSeconds = positiveIntEnv('RECEIPT_RETENTION_DAYS', 30) * 86_400;
 
-const s3 = new S3Client({});
-const persistenceStore = new DynamoDBPersistenceLayer({ tableName });
+const dynamodb = new DynamoDBClient({});
+const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamodb });
 export const idempotencyConfig = new IdempotencyConfig({
   eventKeyJmesPath: 'orderId',
   // A second message with the same order id but other content is a conflict, not a duplicate:
@@ -89,20 +91,26 @@ function describeIssues(error: Error): string {
 }
 
 /**
- * The work done once per order id: the receipt object is written under the order id and the request
- * id, so a second processing of the same order would leave a second object behind.
+ * The work done once per order id: a receipt keyed by the order id and the invocation's request id,
+ * so a second processing of the same order would leave a second receipt behind.
  */
 const processOnce = makeIdempotent(
   async (order: Order, requestId: string): Promise<Receipt> => {
     const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
-    const key = `processed/${order.orderId}/${requestId}.json`;
-    const receipt: Receipt = { orderId: order.orderId, totalCents, itemCount: order.items.length, key };
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucketName,
-        Key: key,
-        Body: JSON.stringify({ ...receipt, customerId: order.customerId, processedAt: new Date().toISOString() }),
-        ContentType: 'application/json',
+    const receipt: Receipt = { orderId: order.orderId, receiptId: requestId, totalCents, itemCount: order.items.length };
+    const now = Date.now();
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: receiptsTableName,
+        Item: {
+          orderId: { S: receipt.orderId },
+          receiptId: { S: receipt.receiptId },
+          customerId: { S: order.customerId },
+          totalCents: { N: String(totalCents) },
+          itemCount: { N: String(receipt.itemCount) },
+          processedAt: { S: new Date(now).toISOString() },
+          expiresAt: { N: String(Math.floor(now / 1000) + receiptRetentionSeconds) },
+        },
       }),
     );
     return receipt;

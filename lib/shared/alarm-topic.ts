@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { isEmail } from './context';
 import { PropError } from './guards';
@@ -83,10 +83,12 @@ export class AlarmTopic extends Construct {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       });
       acknowledge(this.emailDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the alarm e-mail subscription.');
-      acknowledge(this.emailDeadLetterQueue, 'Serverless-SQSRedrivePolicy', 'This queue is the dead-letter queue of the alarm e-mail subscription.');
-      this.topic.addSubscription(
-        new subscriptions.EmailSubscription(props.email, { deadLetterQueue: this.emailDeadLetterQueue }),
+      acknowledge(
+        this.emailDeadLetterQueue,
+        'Serverless-SQSRedrivePolicy',
+        'This queue is the dead-letter queue of the alarm e-mail subscription.',
       );
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.email, { deadLetterQueue: this.emailDeadLetterQueue }));
     }
     this.action = new actions.SnsAction(this.topic);
   }

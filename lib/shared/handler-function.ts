@@ -64,6 +64,8 @@ export interface HandlerFunctionProps {
 export class HandlerFunction extends NodejsFunction {
   /** The function's log group. */
   public readonly functionLogGroup: logs.LogGroup;
+  /** The execution role (only inline policies: its log group, tracing, and what the caller grants). */
+  public readonly executionRole: iam.Role;
 
   public constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     const timeout = props.timeout ?? Duration.seconds(30);
@@ -111,6 +113,7 @@ export class HandlerFunction extends NodejsFunction {
     guardDuration(this, 'timeout', timeout, LAMBDA_SQS.timeoutSeconds, 'Lambda quotas');
     guardInteger(this, 'memorySize', memorySize, LAMBDA_SQS.memoryMb, 'Lambda quotas');
     this.functionLogGroup = logGroup;
+    this.executionRole = role;
 
     // Tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*" to the role's default policy.
     const defaultPolicy = role.node.tryFindChild('DefaultPolicy');

@@ -1,6 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { SecureTable } from './secure-table';
 
 /** Props of {@link IdempotencyTable}. */
 export interface IdempotencyTableProps {
@@ -12,9 +13,8 @@ export interface IdempotencyTableProps {
 }
 
 /**
- * The DynamoDB table in the layout Powertools for AWS Lambda's idempotency utility expects: partition
- * key `id`, expiry in the TTL attribute `expiration`. On-demand capacity (nothing to pay while idle),
- * encrypted at rest, point-in-time recovery on.
+ * The table in the layout Powertools for AWS Lambda's idempotency utility expects: partition key
+ * `id`, record expiry in the TTL attribute `expiration`. A {@link SecureTable} otherwise.
  */
 export class IdempotencyTable extends Construct {
   /** The table. */
@@ -22,13 +22,10 @@ export class IdempotencyTable extends Construct {
 
   public constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
     super(scope, id);
-    this.table = new dynamodb.TableV2(this, 'Table', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    this.table = new SecureTable(this, 'Store', {
+      partitionKey: 'id',
       timeToLiveAttribute: 'expiration',
-      billing: dynamodb.Billing.onDemand(),
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-    });
+      removalPolicy: props.removalPolicy,
+    }).table;
   }
 }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LOGS } from './limits';
 
 /** The deployment profiles `lib/app.ts` accepts in the `profile` context key. */

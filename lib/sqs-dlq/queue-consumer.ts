@@ -1,6 +1,6 @@
 import { Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { guardDuration, guardInteger, PropError, seconds } from '../shared/guards';
@@ -69,7 +69,11 @@ export class QueueConsumer extends Construct {
       throw new PropError(this, 'maxBatchingWindow', `= ${window} s is not supported for FIFO queues: remove it`);
     }
     if (batchSize > LAMBDA_SQS.batchSizeWithoutWindow && window < 1) {
-      throw new PropError(this, 'batchSize', `= ${batchSize} needs maxBatchingWindow of at least 1 s (batches over ${LAMBDA_SQS.batchSizeWithoutWindow} records)`);
+      throw new PropError(
+        this,
+        'batchSize',
+        `= ${batchSize} needs maxBatchingWindow of at least 1 s (batches over ${LAMBDA_SQS.batchSizeWithoutWindow} records)`,
+      );
     }
     const timeout = seconds(handler.timeout ?? Duration.seconds(3));
     const visibility = seconds(source.visibilityTimeout);

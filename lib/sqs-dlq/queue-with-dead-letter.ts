@@ -210,7 +210,10 @@ export class QueueWithDeadLetter extends Construct {
     const encryptionProps = {
       encryption,
       encryptionMasterKey: this.encryptionKey,
-      dataKeyReuse: encryption === sqs.QueueEncryption.SQS_MANAGED ? undefined : (props.dataKeyReuse ?? Duration.seconds(SQS.defaultDataKeyReuseSeconds)),
+      dataKeyReuse:
+        encryption === sqs.QueueEncryption.SQS_MANAGED
+          ? undefined
+          : (props.dataKeyReuse ?? Duration.seconds(SQS.defaultDataKeyReuseSeconds)),
     };
 
     const suffix = fifo ? '.fifo' : '';

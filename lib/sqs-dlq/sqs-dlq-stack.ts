@@ -1,13 +1,12 @@
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
 import { HandlerFunction } from '../shared/handler-function';
 import { IdempotencyTable } from '../shared/idempotency-table';
-import { acknowledge } from '../shared/nag';
 import type { ProfileSettings } from '../shared/profile';
-import { SecureBucket } from '../shared/secure-bucket';
+import { SecureTable } from '../shared/secure-table';
 import { BacklogWorker } from './backlog-worker';
 import { QueueConsumer } from './queue-consumer';
 import { QueueWithDeadLetter, type QueueWithDeadLetterProps } from './queue-with-dead-letter';
@@ -35,11 +34,15 @@ export interface SqsDlqStackProps extends StackProps {
 
 /** Function timeout of both consumers; the queues' visibility timeout is six times this. */
 export const CONSUMER_TIMEOUT = Duration.seconds(20);
+/** How long an order id is remembered: a duplicate arriving later is processed again. */
+export const IDEMPOTENCY_WINDOW = Duration.days(1);
+/** How long receipts are kept (DynamoDB TTL). */
+export const RECEIPT_RETENTION = Duration.days(30);
 
 /**
  * The SQS + dead-letter queue pattern: a standard and a FIFO queue, each with its DLQ, alarms and a
  * Lambda consumer that reports partial batch failures and processes each order id once
- * (idempotency table), writing a receipt to a results bucket. Optionally a Fargate worker that
+ * (idempotency table), writing a receipt to a receipts table. Optionally a Fargate worker that
  * scales on a third queue's backlog.
  */
 export class SqsDlqStack extends Stack {
@@ -49,7 +52,7 @@ export class SqsDlqStack extends Stack {
   public readonly consumer: HandlerFunction;
   public readonly fifoConsumer: HandlerFunction;
   public readonly idempotency: IdempotencyTable;
-  public readonly results: SecureBucket;
+  public readonly receipts: SecureTable;
   public readonly work?: QueueWithDeadLetter;
   public readonly worker?: BacklogWorker;
 
@@ -64,9 +67,11 @@ export class SqsDlqStack extends Stack {
     const alarmAction = this.alarms.action;
 
     this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
-    this.results = new SecureBucket(this, 'Results', {
+    this.receipts = new SecureTable(this, 'Receipts', {
+      partitionKey: 'orderId',
+      sortKey: 'receiptId',
+      timeToLiveAttribute: 'expiresAt',
       removalPolicy,
-      autoDeleteObjects: settings.autoDeleteObjects,
     });
 
     const visibilityTimeout = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6);
@@ -86,8 +91,9 @@ export class SqsDlqStack extends Stack {
       removalPolicy,
       environment: {
         IDEMPOTENCY_TABLE_NAME: this.idempotency.table.tableName,
-        RESULTS_BUCKET_NAME: this.results.bucket.bucketName,
-        IDEMPOTENCY_WINDOW_SECONDS: String(Duration.days(1).toSeconds()),
+        RECEIPTS_TABLE_NAME: this.receipts.table.tableName,
+        IDEMPOTENCY_WINDOW_SECONDS: String(IDEMPOTENCY_WINDOW.toSeconds()),
+        RECEIPT_RETENTION_DAYS: String(RECEIPT_RETENTION.toDays()),
       },
     };
     this.consumer = new HandlerFunction(this, 'Consumer', {
@@ -103,19 +109,9 @@ export class SqsDlqStack extends Stack {
       serviceName: 'sqs-dlq-fifo-consumer',
     });
     for (const fn of [this.consumer, this.fifoConsumer]) {
-      this.idempotency.table.grantReadWriteData(fn);
-      // PutObject only, and only under processed/ (grantPut would add s3:Abort* and legal-hold actions).
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:PutObject'],
-          resources: [this.results.bucket.arnForObjects('processed/*')],
-        }),
-      );
-      acknowledge(
-        fn.role!.node.findChild('DefaultPolicy'),
-        `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.results.bucket.node.defaultChild as CfnElement)}.Arn>/processed/*]`,
-        'Receipts are written under processed/<orderId>/; object keys are not known in advance, so the grant is the processed/ prefix of the results bucket, PutObject only.',
-      );
+      // The four item actions the Powertools idempotency layer uses, nothing else.
+      this.idempotency.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      this.receipts.table.grant(fn, 'dynamodb:PutItem');
     }
     new QueueConsumer(this, 'OrdersConsumer', {
       source: this.orders,
@@ -153,7 +149,7 @@ export class SqsDlqStack extends Stack {
       FifoQueueArn: this.fifoOrders.queue.queueArn,
       FifoDeadLetterQueueUrl: this.fifoOrders.deadLetterQueue.queueUrl,
       FifoDeadLetterQueueArn: this.fifoOrders.deadLetterQueue.queueArn,
-      ResultsBucketName: this.results.bucket.bucketName,
+      ReceiptsTableName: this.receipts.table.tableName,
       IdempotencyTableName: this.idempotency.table.tableName,
       MaxReceiveCount: String(this.orders.maxReceiveCount),
       FifoMaxReceiveCount: String(this.fifoOrders.maxReceiveCount),

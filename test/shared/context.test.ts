@@ -14,7 +14,9 @@ describe('context', () => {
 
   test('valid values, as strings from -c or values from cdk.json', () => {
     expect(config({ profile: 'production', alarmEmail: ' ops@example.com ', backlogWorker: 'false' })).toEqual({
-      profile: 'production', alarmEmail: 'ops@example.com', backlogWorker: false,
+      profile: 'production',
+      alarmEmail: 'ops@example.com',
+      backlogWorker: false,
     });
     expect(config({ backlogWorker: true }).backlogWorker).toBe(true);
     expect(config({ alarmEmail: '' }).alarmEmail).toBeUndefined();
@@ -24,7 +26,10 @@ describe('context', () => {
     [{ profile: 'prod' }, 'Invalid context profile="prod": allowed sandbox | production (default sandbox)'],
     [{ profile: 42 }, 'Invalid context profile=42: allowed sandbox | production (default sandbox)'],
     [{ alarmEmail: 'ops@' }, 'Invalid context alarmEmail="ops@": allowed an e-mail address such as ops@example.com, or unset'],
-    [{ alarmEmail: 'ops example.com' }, 'Invalid context alarmEmail="ops example.com": allowed an e-mail address such as ops@example.com, or unset'],
+    [
+      { alarmEmail: 'ops example.com' },
+      'Invalid context alarmEmail="ops example.com": allowed an e-mail address such as ops@example.com, or unset',
+    ],
     [{ backlogWorker: 'yes' }, 'Invalid context backlogWorker="yes": allowed true | false, or unset'],
   ])('%j fails with one line', (context, message) => {
     const error = errorOf(() => buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false }));

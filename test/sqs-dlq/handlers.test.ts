@@ -1,18 +1,17 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 process.env.IDEMPOTENCY_TABLE_NAME = 'idempotency';
-process.env.RESULTS_BUCKET_NAME = 'results';
+process.env.RECEIPTS_TABLE_NAME = 'receipts';
 process.env.AWS_LAMBDA_FUNCTION_NAME = 'consumer';
 // Dev mode makes Powertools Logger write through the global console, which the test can capture.
 process.env.POWERTOOLS_DEV = 'true';
@@ -20,14 +19,27 @@ process.env.POWERTOOLS_DEV = 'true';
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const dynamo = mockClient(DynamoDBClient);
-const s3 = mockClient(S3Client);
-/** A tiny stand-in for the table: conditional put on absence, as the idempotency layer uses it. */
+/** A tiny stand-in for the idempotency table: conditional put on absence, as the idempotency layer uses it. */
 const table = new Map<string, Record<string, AttributeValue>>();
+/** Receipts written to the receipts table. */
+const receipts: Array<Record<string, AttributeValue>> = [];
+let failNextReceipt = false;
 
-function fakeTable(): void {
+function fakeTables(): void {
   table.clear();
+  receipts.length = 0;
+  failNextReceipt = false;
   dynamo.reset();
   dynamo.on(PutItemCommand).callsFake((input) => {
+    if (input.TableName === 'receipts') {
+      if (failNextReceipt) {
+        failNextReceipt = false;
+        throw new Error('ProvisionedThroughputExceededException');
+      }
+      receipts.push(input.Item);
+      return {};
+    }
+    expect(input.TableName).toBe('idempotency');
     const key = input.Item.id.S as string;
     const existing = table.get(key);
     const nowSeconds = Date.now() / 1000;
@@ -89,7 +101,9 @@ function record(body: unknown, groupId?: string): SQSRecord {
       SentTimestamp: '0',
       SenderId: 'sender',
       ApproximateFirstReceiveTimestamp: '0',
-      ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: `d-${messageCounter}`, SequenceNumber: String(messageCounter) } : {}),
+      ...(groupId
+        ? { MessageGroupId: groupId, MessageDeduplicationId: `d-${messageCounter}`, SequenceNumber: String(messageCounter) }
+        : {}),
     },
     messageAttributes: {},
     md5OfBody: '',
@@ -107,18 +121,17 @@ const logs: string[] = [];
 let consumer: Handler;
 let fifoConsumer: Handler;
 
-beforeAll(async () => {
+beforeAll(() => {
   jest.spyOn(console, 'warn').mockImplementation((line: unknown) => {
     logs.push(String(line));
   });
-  consumer = (await import('../../lambda/sqs-dlq/consumer')).handler as Handler;
-  fifoConsumer = (await import('../../lambda/sqs-dlq/fifo-consumer')).handler as Handler;
+  // Loaded after the environment above is set: the handlers read it at module initialisation.
+  consumer = require('../../lambda/sqs-dlq/consumer').handler as Handler;
+  fifoConsumer = require('../../lambda/sqs-dlq/fifo-consumer').handler as Handler;
 });
 
 beforeEach(() => {
-  fakeTable();
-  s3.reset();
-  s3.on(PutObjectCommand).resolves({});
+  fakeTables();
   logs.length = 0;
 });
 afterAll(() => jest.restoreAllMocks());
@@ -128,15 +141,20 @@ function failureLogs(): Array<Record<string, unknown>> {
 }
 
 describe('standard-queue consumer', () => {
-  test('valid orders: one receipt each under processed/<orderId>/<requestId>.json, no failures', async () => {
+  test('valid orders: one receipt each, keyed by order id and request id, no failures', async () => {
     const ctx = context();
+    const before = Math.floor(Date.now() / 1000);
     const response = await consumer({ Records: [record(order('o-1')), record(order('o-2', 3))] }, ctx);
     expect(response).toEqual({ batchItemFailures: [] });
-    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => p.Key).sort()).toEqual([`processed/o-1/${ctx.awsRequestId}.json`, `processed/o-2/${ctx.awsRequestId}.json`]);
-    const receipt = JSON.parse(String(puts.find((p) => p.Key?.startsWith('processed/o-2/'))?.Body));
-    expect(receipt).toMatchObject({ orderId: 'o-2', totalCents: 750, itemCount: 1, customerId: 'c-1' });
-    expect(puts.every((p) => p.Bucket === 'results')).toBe(true);
+    expect(receipts.map((r) => [r.orderId.S, r.receiptId.S]).sort()).toEqual([
+      ['o-1', ctx.awsRequestId],
+      ['o-2', ctx.awsRequestId],
+    ]);
+    const o2 = receipts.find((r) => r.orderId.S === 'o-2');
+    expect(o2).toMatchObject({ totalCents: { N: '750' }, itemCount: { N: '1' }, customerId: { S: 'c-1' } });
+    const expiresAt = Number(o2?.expiresAt.N);
+    expect(expiresAt - before).toBeGreaterThanOrEqual(30 * 86_400);
+    expect(expiresAt - before).toBeLessThanOrEqual(30 * 86_400 + 5);
   });
 
   test('invalid records fail alone, each with one structured log line naming the field', async () => {
@@ -146,11 +164,16 @@ describe('standard-queue consumer', () => {
     const extraField = record({ ...order('o-3'), discount: 10 });
     const response = await consumer({ Records: [good, notJson, badQuantity, extraField] }, context());
     expect(failedIds(response)).toEqual([notJson.messageId, badQuantity.messageId, extraField.messageId].sort());
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(receipts).toHaveLength(1);
     const lines = failureLogs();
     expect(lines).toHaveLength(3);
     const byId = Object.fromEntries(lines.map((l) => [l.messageId, l]));
-    expect(byId[notJson.messageId]).toMatchObject({ level: 'WARN', reason: 'invalid order: body is not JSON', errorType: 'InvalidRecordError', receiveCount: 1 });
+    expect(byId[notJson.messageId]).toMatchObject({
+      level: 'WARN',
+      reason: 'invalid order: body is not JSON',
+      errorType: 'InvalidRecordError',
+      receiveCount: 1,
+    });
     expect(String(byId[badQuantity.messageId].reason)).toMatch(/^invalid order: items\.0\.quantity: /);
     expect(String(byId[extraField.messageId].reason)).toMatch(/discount/);
   });
@@ -165,8 +188,8 @@ describe('standard-queue consumer', () => {
     await consumer({ Records: [record(order('o-7'))] }, context());
     const response = await consumer({ Records: [record(order('o-7'))] }, context());
     expect(response.batchItemFailures).toEqual([]);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-    expect(table.get('consumer#' + [...table.keys()][0].split('#')[1])?.status).toEqual({ S: 'COMPLETED' });
+    expect(receipts).toHaveLength(1);
+    expect([...table.values()].map((item) => item.status)).toEqual([{ S: 'COMPLETED' }]);
   });
 
   test('the same order id with other content is a conflict: the record fails', async () => {
@@ -175,16 +198,16 @@ describe('standard-queue consumer', () => {
     const response = await consumer({ Records: [conflicting] }, context());
     expect(failedIds(response)).toEqual([conflicting.messageId]);
     expect(failureLogs()[0]).toMatchObject({ errorType: 'IdempotencyValidationError' });
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(receipts).toHaveLength(1);
   });
 
   test('a failed write fails the record and releases the idempotency record for the retry', async () => {
-    s3.on(PutObjectCommand).rejectsOnce(new Error('SlowDown'));
+    failNextReceipt = true;
     const first = record(order('o-9'));
     expect(failedIds(await consumer({ Records: [first] }, context()))).toEqual([first.messageId]);
     expect(dynamo.commandCalls(DeleteItemCommand)).toHaveLength(1);
     expect(await consumer({ Records: [record(order('o-9'))] }, context())).toEqual({ batchItemFailures: [] });
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
+    expect(receipts.map((r) => r.orderId.S)).toEqual(['o-9']);
   });
 });
 
@@ -197,22 +220,21 @@ describe('FIFO consumer', () => {
     const b2 = record(order('b-2'), 'B');
     const response = await fifoConsumer({ Records: [a1, a2, b1, a3, b2] }, context());
     expect(failedIds(response)).toEqual([a2.messageId, a3.messageId].sort());
-    const keys = s3.commandCalls(PutObjectCommand).map((c) => String(c.args[0].input.Key).split('/')[1]);
-    expect(keys).toEqual(['a-1', 'b-1', 'b-2']);
+    expect(receipts.map((r) => r.orderId.S)).toEqual(['a-1', 'b-1', 'b-2']);
   });
 });
 
 describe('configuration', () => {
   test('a missing setting fails the cold start with its name', () => {
     jest.isolateModules(() => {
-      const saved = process.env.RESULTS_BUCKET_NAME;
-      delete process.env.RESULTS_BUCKET_NAME;
+      const saved = process.env.RECEIPTS_TABLE_NAME;
+      delete process.env.RECEIPTS_TABLE_NAME;
       try {
         expect(() => require('../../lambda/sqs-dlq/order')).toThrow(
-          'Missing environment variable RESULTS_BUCKET_NAME: the stack sets it; check the function configuration',
+          'Missing environment variable RECEIPTS_TABLE_NAME: the stack sets it; check the function configuration',
         );
       } finally {
-        process.env.RESULTS_BUCKET_NAME = saved;
+        process.env.RECEIPTS_TABLE_NAME = saved;
       }
     });
   });
@@ -221,7 +243,9 @@ describe('configuration', () => {
     jest.isolateModules(() => {
       process.env.IDEMPOTENCY_WINDOW_SECONDS = 'a day';
       try {
-        expect(() => require('../../lambda/sqs-dlq/order')).toThrow('Environment variable IDEMPOTENCY_WINDOW_SECONDS="a day" must be a positive whole number');
+        expect(() => require('../../lambda/sqs-dlq/order')).toThrow(
+          'Environment variable IDEMPOTENCY_WINDOW_SECONDS="a day" must be a positive whole number',
+        );
       } finally {
         delete process.env.IDEMPOTENCY_WINDOW_SECONDS;
       }

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { QueueConsumer, type QueueConsumerProps, QueueWithDeadLetter } from '../../lib/sqs-dlq';
@@ -44,7 +44,10 @@ describe('QueueConsumer', () => {
   });
 
   test('settings are passed through', () => {
-    const { template } = build({ visibility: Duration.seconds(185), consumer: { batchSize: 500, maxBatchingWindow: Duration.seconds(5), maxConcurrency: 2 } });
+    const { template } = build({
+      visibility: Duration.seconds(185),
+      consumer: { batchSize: 500, maxBatchingWindow: Duration.seconds(5), maxConcurrency: 2 },
+    });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
@@ -69,37 +72,80 @@ describe('QueueConsumer', () => {
   test('an error alarm on the function', () => {
     const { template, consumer } = build();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Threshold: 1,
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^Fn') } }],
     });
     expect(consumer.errorAlarm).toBeDefined();
   });
 
   test('visibility timeout of exactly 6 x timeout + window is accepted', () => {
-    expect(() => build({ visibility: Duration.seconds(185), timeout: Duration.seconds(30), consumer: { batchSize: 20, maxBatchingWindow: Duration.seconds(5) } })).not.toThrow();
+    expect(() =>
+      build({
+        visibility: Duration.seconds(185),
+        timeout: Duration.seconds(30),
+        consumer: { batchSize: 20, maxBatchingWindow: Duration.seconds(5) },
+      }),
+    ).not.toThrow();
   });
 
   const guards: Array<[string, Setup, string]> = [
-    ['visibility timeout under 6 x the function timeout', { visibility: Duration.seconds(179), timeout: Duration.seconds(30) },
-      'Test/Consumer: source.visibilityTimeout = 179 s is too short for function timeout 30 s: needs at least 6 x 30 + 0 s batching window = 180 s (Lambda Developer Guide)'],
-    ['the batching window counts too', { visibility: Duration.seconds(180), timeout: Duration.seconds(30), consumer: { batchSize: 20, maxBatchingWindow: Duration.seconds(5) } },
-      'Test/Consumer: source.visibilityTimeout = 180 s is too short for function timeout 30 s: needs at least 6 x 30 + 5 s batching window = 185 s (Lambda Developer Guide)'],
-    ['FIFO batch over 10', { fifo: true, consumer: { batchSize: 11 } },
-      'Test/Consumer: batchSize = 11 records is out of range: allowed 1 to 10 records (Lambda, FIFO event source)'],
-    ['FIFO with a batching window', { fifo: true, consumer: { maxBatchingWindow: Duration.seconds(1) } },
-      'Test/Consumer: maxBatchingWindow = 1 s is not supported for FIFO queues: remove it'],
-    ['standard batch over 10,000', { consumer: { batchSize: 10001, maxBatchingWindow: Duration.seconds(1) } },
-      'Test/Consumer: batchSize = 10001 records is out of range: allowed 1 to 10000 records (Lambda, standard event source)'],
-    ['standard batch over 10 without a window', { consumer: { batchSize: 11 } },
-      'Test/Consumer: batchSize = 11 needs maxBatchingWindow of at least 1 s (batches over 10 records)'],
-    ['batching window over 5 minutes', { visibility: Duration.hours(1), consumer: { maxBatchingWindow: Duration.seconds(301) } },
-      'Test/Consumer: maxBatchingWindow = 301 s is out of range: allowed 0 to 300 s (Lambda event source mapping)'],
-    ['maximum concurrency 1', { consumer: { maxConcurrency: 1 } },
-      'Test/Consumer: maxConcurrency = 1 invocations is out of range: allowed 2 to 1000 invocations (Lambda SQS maximum concurrency)'],
-    ['maximum concurrency over 1,000', { consumer: { maxConcurrency: 1001 } },
-      'Test/Consumer: maxConcurrency = 1001 invocations is out of range: allowed 2 to 1000 invocations (Lambda SQS maximum concurrency)'],
-    ['batch size 0', { consumer: { batchSize: 0 } },
-      'Test/Consumer: batchSize = 0 records is out of range: allowed 1 to 10000 records (Lambda, standard event source)'],
+    [
+      'visibility timeout under 6 x the function timeout',
+      { visibility: Duration.seconds(179), timeout: Duration.seconds(30) },
+      'Test/Consumer: source.visibilityTimeout = 179 s is too short for function timeout 30 s: needs at least 6 x 30 + 0 s batching window = 180 s (Lambda Developer Guide)',
+    ],
+    [
+      'the batching window counts too',
+      {
+        visibility: Duration.seconds(180),
+        timeout: Duration.seconds(30),
+        consumer: { batchSize: 20, maxBatchingWindow: Duration.seconds(5) },
+      },
+      'Test/Consumer: source.visibilityTimeout = 180 s is too short for function timeout 30 s: needs at least 6 x 30 + 5 s batching window = 185 s (Lambda Developer Guide)',
+    ],
+    [
+      'FIFO batch over 10',
+      { fifo: true, consumer: { batchSize: 11 } },
+      'Test/Consumer: batchSize = 11 records is out of range: allowed 1 to 10 records (Lambda, FIFO event source)',
+    ],
+    [
+      'FIFO with a batching window',
+      { fifo: true, consumer: { maxBatchingWindow: Duration.seconds(1) } },
+      'Test/Consumer: maxBatchingWindow = 1 s is not supported for FIFO queues: remove it',
+    ],
+    [
+      'standard batch over 10,000',
+      { consumer: { batchSize: 10001, maxBatchingWindow: Duration.seconds(1) } },
+      'Test/Consumer: batchSize = 10001 records is out of range: allowed 1 to 10000 records (Lambda, standard event source)',
+    ],
+    [
+      'standard batch over 10 without a window',
+      { consumer: { batchSize: 11 } },
+      'Test/Consumer: batchSize = 11 needs maxBatchingWindow of at least 1 s (batches over 10 records)',
+    ],
+    [
+      'batching window over 5 minutes',
+      { visibility: Duration.hours(1), consumer: { maxBatchingWindow: Duration.seconds(301) } },
+      'Test/Consumer: maxBatchingWindow = 301 s is out of range: allowed 0 to 300 s (Lambda event source mapping)',
+    ],
+    [
+      'maximum concurrency 1',
+      { consumer: { maxConcurrency: 1 } },
+      'Test/Consumer: maxConcurrency = 1 invocations is out of range: allowed 2 to 1000 invocations (Lambda SQS maximum concurrency)',
+    ],
+    [
+      'maximum concurrency over 1,000',
+      { consumer: { maxConcurrency: 1001 } },
+      'Test/Consumer: maxConcurrency = 1001 invocations is out of range: allowed 2 to 1000 invocations (Lambda SQS maximum concurrency)',
+    ],
+    [
+      'batch size 0',
+      { consumer: { batchSize: 0 } },
+      'Test/Consumer: batchSize = 0 records is out of range: allowed 1 to 10000 records (Lambda, standard event source)',
+    ],
   ];
   test.each(guards)('%s', (_name, setup, message) => {
     expect(errorOf(() => build(setup))).toBe(message);

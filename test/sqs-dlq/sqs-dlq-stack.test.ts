@@ -18,14 +18,18 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     expect(Object.keys(functions).sort()).toEqual([expect.stringMatching(/^Consumer/), expect.stringMatching(/^FifoConsumer/)]);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 20, MemorySize: 256,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 20,
+        MemorySize: 256,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
         Environment: {
           Variables: {
-            IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyTable/) },
-            RESULTS_BUCKET_NAME: { Ref: expect.stringMatching(/^ResultsBucket/) },
+            IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyStore/) },
+            RECEIPTS_TABLE_NAME: { Ref: expect.stringMatching(/^ReceiptsTable/) },
             IDEMPOTENCY_WINDOW_SECONDS: '86400',
+            RECEIPT_RETENTION_DAYS: '30',
             POWERTOOLS_SERVICE_NAME: expect.any(String),
             NODE_OPTIONS: '--enable-source-maps',
           },
@@ -35,20 +39,25 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
   });
 
-  test('execution roles: no AWS managed policy, PutObject under processed/ only', () => {
+  test('execution roles: no AWS managed policy; item actions on the two tables only', () => {
     for (const id of ['ConsumerRole', 'FifoConsumerRole']) {
       const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([logicalId]) => logicalId.startsWith(id));
       expect(roles).toHaveLength(1);
       expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyName: Match.stringLikeRegexp(`^${id}DefaultPolicy`),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IdempotencyStore'), 'Arn'] },
+            },
+            { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiptsTable'), 'Arn'] } },
+          ]),
+        },
+      });
     }
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('^ConsumerRoleDefaultPolicy'),
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ResultsBucket'), 'Arn'] }, '/processed/*']] } },
-        ]),
-      },
-    });
   });
 
   test('queues: visibility timeout is six times the consumer timeout', () => {
@@ -69,7 +78,10 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
 
   test('FIFO queue: content-based deduplication and high-throughput mode', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      FifoQueue: true, ContentBasedDeduplication: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId',
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
     });
   });
 
@@ -82,21 +94,25 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     });
   });
 
-  test('results bucket: encrypted, TLS only, private, expiring, access-logged; emptied on destroy', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]) },
-      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^ResultsAccessLogs') }, LogFilePrefix: 'access-logs/' },
+  test('receipts table: order id + receipt id, TTL on expiresAt, on demand', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'orderId', KeyType: 'HASH' },
+        { AttributeName: 'receiptId', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+
+  test('no bucket and no custom resource: plain CloudFormation that deletes cleanly', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('sandbox: everything is deleted with the stack', () => {
-    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
       for (const resource of Object.values(template.findResources(type))) {
         expect([type, resource.DeletionPolicy]).toEqual([type, 'Delete']);
       }
@@ -106,11 +122,17 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
   test('alarm topic: KMS key with rotation CloudWatch may use, TLS only, no e-mail by default', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsKey'), 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -127,8 +149,19 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     const outputs = Object.keys(template.findOutputs('*')).sort();
     expect(outputs).toEqual(
       [
-        'AlarmTopicArn', 'DeadLetterQueueArn', 'DeadLetterQueueUrl', 'FifoDeadLetterQueueArn', 'FifoDeadLetterQueueUrl',
-        'FifoMaxReceiveCount', 'FifoQueueArn', 'FifoQueueUrl', 'IdempotencyTableName', 'MaxReceiveCount', 'QueueArn', 'QueueUrl', 'ResultsBucketName',
+        'AlarmTopicArn',
+        'DeadLetterQueueArn',
+        'DeadLetterQueueUrl',
+        'FifoDeadLetterQueueArn',
+        'FifoDeadLetterQueueUrl',
+        'FifoMaxReceiveCount',
+        'FifoQueueArn',
+        'FifoQueueUrl',
+        'IdempotencyTableName',
+        'MaxReceiveCount',
+        'QueueArn',
+        'QueueUrl',
+        'ReceiptsTableName',
       ].sort(),
     );
     template.hasOutput('MaxReceiveCount', { Value: '5' });
@@ -154,18 +187,18 @@ describe('Decoupling-SqsDlq, production profile', () => {
   const template = appTemplate(ID, { profile: 'production', alarmEmail: 'ops@example.com' });
 
   test('stateful resources are retained; logs kept a year', () => {
-    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket']) {
+    for (const type of ['AWS::SQS::Queue', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key']) {
       for (const resource of Object.values(template.findResources(type))) {
         expect([type, resource.DeletionPolicy]).toEqual([type, 'Retain']);
       }
     }
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 4);
   });
 
   test('e-mail subscription with its own dead-letter queue', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email', Endpoint: 'ops@example.com',
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsEmailDeadLetterQueue'), 'Arn'] } },
     });
   });
@@ -173,13 +206,15 @@ describe('Decoupling-SqsDlq, production profile', () => {
   test('backlog worker: Fargate service scaled 0..4 by step policies on the work queue depth', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({
-        Image: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
-        EntryPoint: ['/bin/sh', '-c'],
-        Command: [Match.stringLikeRegexp('aws sqs receive-message')],
-        Environment: Match.arrayWith([{ Name: 'QUEUE_URL', Value: { Ref: Match.stringLikeRegexp('^WorkQueue') } }]),
-        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
-      })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
+          EntryPoint: ['/bin/sh', '-c'],
+          Command: [Match.stringLikeRegexp('aws sqs receive-message')],
+          Environment: Match.arrayWith([{ Name: 'QUEUE_URL', Value: { Ref: Match.stringLikeRegexp('^WorkQueue') } }]),
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 4 });
     const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));

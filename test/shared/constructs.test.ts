@@ -1,0 +1,106 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AlarmTopic } from '../../lib/shared/alarm-topic';
+import { SecureBucket } from '../../lib/shared/secure-bucket';
+import { SecureTable } from '../../lib/shared/secure-table';
+import { errorOf, testStack } from '../helpers';
+
+describe('AlarmTopic', () => {
+  test('a malformed e-mail is a one-line error', () => {
+    expect(errorOf(() => new AlarmTopic(testStack(), 'Alarms', { email: 'not-an-address' }))).toBe(
+      'Test/Alarms: email = "not-an-address" is not an e-mail address',
+    );
+  });
+
+  test('CloudWatch of this account only may publish and use the key', () => {
+    const stack = testStack();
+    new AlarmTopic(stack, 'Alarms');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToUseTheKey',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('SecureBucket', () => {
+  test('defaults: SSE-S3, TLS only, private, 30-day expiry, access logs to its companion bucket', () => {
+    const stack = testStack();
+    new SecureBucket(stack, 'Data');
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]),
+      },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^DataAccessLogs') }, LogFilePrefix: 'access-logs/' },
+    });
+    for (const policy of Object.values(template.findResources('AWS::S3::BucketPolicy'))) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+
+  test('retained buckets are never auto-emptied', () => {
+    const stack = testStack();
+    new SecureBucket(stack, 'Data', { removalPolicy: RemovalPolicy.RETAIN, autoDeleteObjects: true });
+    Template.fromStack(stack).resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('expiry under a day is rejected', () => {
+    expect(errorOf(() => new SecureBucket(testStack(), 'Data', { expiration: Duration.hours(12) }))).toBe(
+      'Test/Data: expiration = 0.5 days is out of range: allowed 1 to 36500 days (S3 lifecycle expiration)',
+    );
+  });
+});
+
+describe('SecureTable', () => {
+  test('on demand, AWS managed key, point-in-time recovery, optional sort key and TTL', () => {
+    const stack = testStack();
+    new SecureTable(stack, 'Plain', { partitionKey: 'pk' });
+    new SecureTable(stack, 'Full', { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'ttl' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      TimeToLiveSpecification: Match.absent(),
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+});
