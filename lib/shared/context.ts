@@ -40,7 +40,7 @@ function readProfile(node: Node): Profile {
   const raw: unknown = node.tryGetContext(CONTEXT_KEYS.profile);
   if (raw === undefined) return 'sandbox';
   if (typeof raw === 'string' && (PROFILES as readonly string[]).includes(raw)) return raw as Profile;
-  throw new ContextError(CONTEXT_KEYS.profile, raw, PROFILES.join(' | ') + ' (default sandbox)');
+  throw new ContextError(CONTEXT_KEYS.profile, raw, `${PROFILES.join(' | ')} (default sandbox)`);
 }
 
 function readEmail(node: Node): string | undefined {

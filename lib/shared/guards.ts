@@ -13,21 +13,21 @@ export class PropError extends Error {
   }
 }
 
-/** Throws a {@link PropError} when `value` is a resolved number outside `range`. */
-export function guardRange(scope: IConstruct, prop: string, value: number | undefined, range: Range, source?: string): void {
+/** Throws a {@link PropError} when `value` is a resolved number outside `range` (whose source is quoted). */
+export function guardRange(scope: IConstruct, prop: string, value: number | undefined, range: Range): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isFinite(value) || value < range.min || value > range.max) {
-    const why = source ? ` (${source})` : '';
+    const why = range.source ? ` (${range.source})` : '';
     throw new PropError(scope, prop, `= ${value} ${range.unit} is out of range: allowed ${range.min} to ${range.max} ${range.unit}${why}`);
   }
 }
 
 /** Like {@link guardRange} but for a whole-number prop. */
-export function guardInteger(scope: IConstruct, prop: string, value: number | undefined, range: Range, source?: string): void {
+export function guardInteger(scope: IConstruct, prop: string, value: number | undefined, range: Range): void {
   if (value !== undefined && !Token.isUnresolved(value) && !Number.isInteger(value)) {
     throw new PropError(scope, prop, `= ${value} must be a whole number of ${range.unit}`);
   }
-  guardRange(scope, prop, value, range, source);
+  guardRange(scope, prop, value, range);
 }
 
 /** Seconds of a duration, or undefined when it is absent or a token. */
@@ -37,10 +37,10 @@ export function seconds(duration: Duration | undefined): number | undefined {
 }
 
 /** {@link guardRange} for an optional duration, checked in seconds. */
-export function guardDuration(scope: IConstruct, prop: string, value: Duration | undefined, range: Range, source?: string): void {
+export function guardDuration(scope: IConstruct, prop: string, value: Duration | undefined, range: Range): void {
   const s = seconds(value);
   if (s !== undefined && !Number.isInteger(s)) {
     throw new PropError(scope, prop, `= ${s} s must be a whole number of seconds`);
   }
-  guardRange(scope, prop, s, range, source);
+  guardRange(scope, prop, s, range);
 }

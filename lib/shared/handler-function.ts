@@ -1,16 +1,14 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { guardDuration, guardInteger } from './guards';
+import { guardDuration, guardInteger, PropError } from './guards';
+import { HANDLERS_DIR, handlerCode } from './handler-bundling';
 import { LAMBDA_SQS } from './limits';
 import { acknowledge, XRAY_WILDCARD_REASON } from './nag';
-
-/** The folder of handler sources, `lambda/` at the repository root. */
-export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda');
 
 /** The Node.js runtime every handler uses. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -56,12 +54,12 @@ export interface HandlerFunctionProps {
 }
 
 /**
- * A Node.js Lambda function with the project's defaults: the handler bundled by the local esbuild
- * (minified, source maps, `@aws-sdk/*` left to the runtime), arm64, the current Node.js runtime,
- * active X-Ray tracing, its own log group with retention, and a role that may write only to that
- * log group (no AWS managed policy).
+ * A Node.js Lambda function with the project's defaults: the handler bundled by esbuild in-process
+ * (minified, source maps, `@aws-sdk/*` left to the runtime; see `handler-bundling.ts` for why not
+ * `NodejsFunction`), arm64, the current Node.js runtime, active X-Ray tracing, its own log group
+ * with retention, and a role that may write only to that log group (no AWS managed policy).
  */
-export class HandlerFunction extends NodejsFunction {
+export class HandlerFunction extends lambda.Function {
   /** The function's log group. */
   public readonly functionLogGroup: logs.LogGroup;
   /** The execution role (only inline policies: its log group, tracing, and what the caller grants). */
@@ -80,9 +78,13 @@ export class HandlerFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
 
+    const entryPath = path.join(HANDLERS_DIR, props.entry);
+    if (!existsSync(entryPath)) {
+      throw new PropError(scope, `${id}.entry`, `= ${props.entry} does not exist under lambda/`);
+    }
     super(scope, id, {
-      entry: path.join(HANDLERS_DIR, props.entry),
-      handler: 'handler',
+      code: handlerCode(props.entry),
+      handler: 'index.handler',
       description: props.description,
       runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -95,23 +97,11 @@ export class HandlerFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        // Stack traces in logs point at the TypeScript sources (the bundle ships a source map).
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      projectRoot: path.join(HANDLERS_DIR, '..'),
-      depsLockFilePath: path.join(HANDLERS_DIR, '..', 'package-lock.json'),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
-      },
     });
-    guardDuration(this, 'timeout', timeout, LAMBDA_SQS.timeoutSeconds, 'Lambda quotas');
-    guardInteger(this, 'memorySize', memorySize, LAMBDA_SQS.memoryMb, 'Lambda quotas');
+    guardDuration(this, 'timeout', timeout, LAMBDA_SQS.timeoutSeconds);
+    guardInteger(this, 'memorySize', memorySize, LAMBDA_SQS.memoryMb);
     this.functionLogGroup = logGroup;
     this.executionRole = role;
 

@@ -1,81 +1,99 @@
 /**
- * The documented numbers every pattern enforces. Each one names its source so that a reviewer can
- * check it, and the guides quote these values rather than retyping them.
+ * The documented numbers every pattern enforces: the single source for guards, defaults and the
+ * tables in the guides (`npm run docs` renders them; a test fails when a guide is stale).
  *
- * Units are in the constant's name (`Seconds`, `Bytes`). Ranges are inclusive.
+ * Units are in the constant's name (`Seconds`, `Bytes`) or in the range. Ranges are inclusive.
  */
 
-/** An inclusive numeric range with the unit it is expressed in. */
+/** An inclusive numeric range, the unit it is expressed in, and where it is documented. */
 export interface Range {
   readonly min: number;
   readonly max: number;
   readonly unit: string;
+  /** Short name of the source, quoted in guard messages. */
+  readonly source?: string;
+}
+
+/** One row of a guide's limits table. */
+export interface DocumentedSetting {
+  /** What the setting is called in the guide. */
+  readonly setting: string;
+  /** The construct prop that carries it. */
+  readonly prop: string;
+  /** What the service allows. */
+  readonly allowed: Range;
+  /** What the service does when the setting is not given. */
+  readonly serviceDefault?: number;
+  /** What the project uses when the prop is not given. */
+  readonly projectDefault?: number;
+  /** Where the numbers come from. */
+  readonly citation: string;
 }
 
 const KIB = 1024;
 const DAY_SECONDS = 24 * 60 * 60;
 
-/** Amazon SQS quotas and settings (SQS Developer Guide: "Amazon SQS quotas", "queue parameters"). */
+/** Amazon SQS quotas and settings. */
 export const SQS = {
-  /** Delivery delay of a delay queue: 0 to 15 minutes (SQS Developer Guide, "Amazon SQS delay queues"). */
-  deliveryDelaySeconds: { min: 0, max: 900, unit: 's' } as Range,
+  /** Delivery delay of a delay queue: 0 to 15 minutes. */
+  deliveryDelaySeconds: { min: 0, max: 900, unit: 's', source: 'SQS delay queues' },
   /** The notes' message size: up to 256 KiB of any format (the project's default maximum). */
   notesMaxMessageSizeBytes: 256 * KIB,
-  /** CreateQueue MaximumMessageSize: 1,024 bytes to 1 MiB since August 2025 (SQS API Reference). */
-  maxMessageSizeBytes: { min: 1 * KIB, max: 1024 * KIB, unit: 'bytes' } as Range,
-  /** Message retention: 60 s to 14 days (SQS Developer Guide, "Amazon SQS message quotas"). */
-  retentionSeconds: { min: 60, max: 14 * DAY_SECONDS, unit: 's' } as Range,
-  /** Default message retention: 4 days (SQS Developer Guide, "Amazon SQS message quotas"). */
+  /** CreateQueue MaximumMessageSize: 1,024 bytes to 1 MiB (raised from 256 KiB in August 2025). */
+  maxMessageSizeBytes: { min: 1 * KIB, max: 1024 * KIB, unit: 'bytes', source: 'SQS message quotas' },
+  /** Message retention: 60 s to 14 days. */
+  retentionSeconds: { min: 60, max: 14 * DAY_SECONDS, unit: 's', source: 'SQS message quotas' },
+  /** Default message retention: 4 days. */
   defaultRetentionSeconds: 4 * DAY_SECONDS,
   /** Dead-letter queues keep messages as long as SQS allows: 14 days. */
   deadLetterRetentionSeconds: 14 * DAY_SECONDS,
-  /** ReceiveMessageWaitTimeSeconds: 0 (short polling) to 20 s (SQS Developer Guide, "short and long polling"). */
-  receiveWaitSeconds: { min: 0, max: 20, unit: 's' } as Range,
+  /** ReceiveMessageWaitTimeSeconds: 0 (short polling, the service default) to 20 s. */
+  receiveWaitSeconds: { min: 0, max: 20, unit: 's', source: 'SQS long polling' },
   /** The project's default receive wait: the longest long poll, fewest empty receives. */
   defaultReceiveWaitSeconds: 20,
-  /** Visibility timeout: 0 s to 12 hours, 30 s by default (SQS Developer Guide, "visibility timeout"). */
-  visibilityTimeoutSeconds: { min: 0, max: 12 * 60 * 60, unit: 's' } as Range,
-  /** SQS's own default visibility timeout (SQS Developer Guide, "visibility timeout"). */
+  /** Visibility timeout: 0 s to 12 hours. */
+  visibilityTimeoutSeconds: { min: 0, max: 12 * 60 * 60, unit: 's', source: 'SQS visibility timeout' },
+  /** SQS's own default visibility timeout. */
   defaultVisibilityTimeoutSeconds: 30,
-  /** Redrive policy maxReceiveCount: 1 to 1,000 (SQS Developer Guide, "dead-letter queues"). */
-  maxReceiveCount: { min: 1, max: 1000, unit: 'receives' } as Range,
+  /** Redrive policy maxReceiveCount: 1 to 1,000. */
+  maxReceiveCount: { min: 1, max: 1000, unit: 'receives', source: 'SQS redrive policy' },
   /**
    * The project's default maxReceiveCount: 5, the minimum the Lambda Developer Guide recommends for a
    * queue consumed by Lambda, so that throttled receives do not dead-letter healthy messages.
    */
   defaultMaxReceiveCount: 5,
-  /** KMS data key reuse period: 60 s to 24 hours, 5 minutes by default (SQS API Reference, CreateQueue). */
-  dataKeyReuseSeconds: { min: 60, max: DAY_SECONDS, unit: 's' } as Range,
+  /** KMS data key reuse period: 60 s to 24 hours, 5 minutes by default. */
+  dataKeyReuseSeconds: { min: 60, max: DAY_SECONDS, unit: 's', source: 'SQS KMS data key reuse' },
   defaultDataKeyReuseSeconds: 300,
-  /** Messages per SendMessageBatch / ReceiveMessage / DeleteMessageBatch call (SQS message quotas). */
+  /** Messages per SendMessageBatch / ReceiveMessage / DeleteMessageBatch call. */
   maxBatchEntries: 10,
   /** FIFO throughput without high-throughput mode: 300 API calls/s per action, 3,000 messages/s batched. */
   fifoTransactionsPerSecond: 300,
   fifoBatchedMessagesPerSecond: 3000,
-  /** Queue names: at most 80 characters, `.fifo` included for FIFO queues (SQS quotas). */
+  /** Queue names: at most 80 characters, `.fifo` included for FIFO queues. */
   maxQueueNameLength: 80,
-} as const;
+} as const satisfies Record<string, number | Range>;
 
-/** AWS Lambda settings for an SQS event source (Lambda Developer Guide, "Using Lambda with Amazon SQS"). */
+/** AWS Lambda settings for an SQS event source and for functions. */
 export const LAMBDA_SQS = {
   /** Batch size: 1 to 10,000 for standard queues (more than 10 needs a batching window), 1 to 10 for FIFO. */
-  standardBatchSize: { min: 1, max: 10_000, unit: 'records' } as Range,
-  fifoBatchSize: { min: 1, max: 10, unit: 'records' } as Range,
-  /** Batch sizes above this need a batching window of at least 1 s (Lambda API, CreateEventSourceMapping). */
+  standardBatchSize: { min: 1, max: 10_000, unit: 'records', source: 'Lambda, standard event source' },
+  fifoBatchSize: { min: 1, max: 10, unit: 'records', source: 'Lambda, FIFO event source' },
+  /** Batch sizes above this need a batching window of at least 1 s. */
   batchSizeWithoutWindow: 10,
   /** MaximumBatchingWindowInSeconds: 0 to 300 s; not supported for FIFO queues. */
-  batchingWindowSeconds: { min: 0, max: 300, unit: 's' } as Range,
+  batchingWindowSeconds: { min: 0, max: 300, unit: 's', source: 'Lambda event source mapping' },
   /** ScalingConfig.MaximumConcurrency: 2 to 1,000 concurrent invocations. */
-  maxConcurrency: { min: 2, max: 1000, unit: 'invocations' } as Range,
+  maxConcurrency: { min: 2, max: 1000, unit: 'invocations', source: 'Lambda SQS maximum concurrency' },
   /** The queue's visibility timeout must be at least this many times the function timeout. */
   visibilityToTimeoutRatio: 6,
-  /** Function timeout: 1 s to 15 minutes (Lambda quotas). */
-  timeoutSeconds: { min: 1, max: 900, unit: 's' } as Range,
-  /** Memory: 128 MB to 10,240 MB (Lambda quotas). */
-  memoryMb: { min: 128, max: 10_240, unit: 'MB' } as Range,
-} as const;
+  /** Function timeout: 1 s to 15 minutes. */
+  timeoutSeconds: { min: 1, max: 900, unit: 's', source: 'Lambda quotas' },
+  /** Memory: 128 MB to 10,240 MB. */
+  memoryMb: { min: 128, max: 10_240, unit: 'MB', source: 'Lambda quotas' },
+} as const satisfies Record<string, number | Range>;
 
-/** Amazon SNS quotas (SNS Developer Guide, "Amazon SNS quotas"). */
+/** Amazon SNS quotas. */
 export const SNS = {
   /** Maximum publish payload: 256 KiB. */
   maxMessageSizeBytes: 256 * KIB,
@@ -86,3 +104,109 @@ export const LOGS = {
   sandboxRetentionDays: 7,
   productionRetentionDays: 365,
 } as const;
+
+/** The SQS + DLQ guide's limits table. */
+export const SQS_SETTINGS: readonly DocumentedSetting[] = [
+  {
+    setting: 'Delivery delay',
+    prop: 'deliveryDelay',
+    allowed: SQS.deliveryDelaySeconds,
+    serviceDefault: 0,
+    projectDefault: 0,
+    citation: 'SQS Developer Guide, "Amazon SQS delay queues"',
+  },
+  {
+    setting: 'Maximum message size',
+    prop: 'maxMessageSizeBytes',
+    allowed: SQS.maxMessageSizeBytes,
+    serviceDefault: SQS.maxMessageSizeBytes.max,
+    projectDefault: SQS.notesMaxMessageSizeBytes,
+    citation: 'SQS API Reference, CreateQueue MaximumMessageSize',
+  },
+  {
+    setting: 'Message retention',
+    prop: 'retentionPeriod',
+    allowed: SQS.retentionSeconds,
+    serviceDefault: SQS.defaultRetentionSeconds,
+    projectDefault: SQS.defaultRetentionSeconds,
+    citation: 'SQS Developer Guide, "Amazon SQS message quotas"',
+  },
+  {
+    setting: 'Dead-letter queue retention (never shorter than the source)',
+    prop: 'deadLetterRetentionPeriod',
+    allowed: SQS.retentionSeconds,
+    serviceDefault: SQS.defaultRetentionSeconds,
+    projectDefault: SQS.deadLetterRetentionSeconds,
+    citation: 'SQS Developer Guide, "Using dead-letter queues"',
+  },
+  {
+    setting: 'Receive wait (long polling)',
+    prop: 'receiveMessageWaitTime',
+    allowed: SQS.receiveWaitSeconds,
+    serviceDefault: 0,
+    projectDefault: SQS.defaultReceiveWaitSeconds,
+    citation: 'SQS Developer Guide, "Amazon SQS short and long polling"',
+  },
+  {
+    setting: 'Visibility timeout',
+    prop: 'visibilityTimeout',
+    allowed: SQS.visibilityTimeoutSeconds,
+    serviceDefault: SQS.defaultVisibilityTimeoutSeconds,
+    projectDefault: SQS.defaultVisibilityTimeoutSeconds,
+    citation: 'SQS Developer Guide, "Amazon SQS visibility timeout"',
+  },
+  {
+    setting: 'maxReceiveCount (redrive policy)',
+    prop: 'maxReceiveCount',
+    allowed: SQS.maxReceiveCount,
+    projectDefault: SQS.defaultMaxReceiveCount,
+    citation: 'SQS Developer Guide, dead-letter queues; Lambda Developer Guide, SQS error handling',
+  },
+  {
+    setting: 'KMS data key reuse period',
+    prop: 'dataKeyReuse',
+    allowed: SQS.dataKeyReuseSeconds,
+    serviceDefault: SQS.defaultDataKeyReuseSeconds,
+    projectDefault: SQS.defaultDataKeyReuseSeconds,
+    citation: 'SQS API Reference, CreateQueue KmsDataKeyReusePeriodSeconds',
+  },
+  {
+    setting: 'Lambda batch size, standard queue',
+    prop: 'batchSize',
+    allowed: LAMBDA_SQS.standardBatchSize,
+    serviceDefault: 10,
+    projectDefault: 10,
+    citation: 'Lambda Developer Guide, "Lambda parameters for Amazon SQS event source mappings"',
+  },
+  {
+    setting: 'Lambda batch size, FIFO queue',
+    prop: 'batchSize',
+    allowed: LAMBDA_SQS.fifoBatchSize,
+    serviceDefault: 10,
+    projectDefault: 10,
+    citation: 'Lambda Developer Guide, "Lambda parameters for Amazon SQS event source mappings"',
+  },
+  {
+    setting: 'Lambda batching window (standard queues only)',
+    prop: 'maxBatchingWindow',
+    allowed: LAMBDA_SQS.batchingWindowSeconds,
+    serviceDefault: 0,
+    projectDefault: 0,
+    citation: 'Lambda Developer Guide, "Lambda parameters for Amazon SQS event source mappings"',
+  },
+  {
+    setting: 'Lambda maximum concurrency',
+    prop: 'maxConcurrency',
+    allowed: LAMBDA_SQS.maxConcurrency,
+    projectDefault: 10,
+    citation: 'Lambda Developer Guide, "Configuring maximum concurrency for Amazon SQS event sources"',
+  },
+  {
+    setting: 'Lambda function timeout',
+    prop: 'timeout',
+    allowed: LAMBDA_SQS.timeoutSeconds,
+    serviceDefault: 3,
+    projectDefault: 30,
+    citation: 'Lambda Developer Guide, "Lambda quotas"',
+  },
+];

@@ -37,13 +37,12 @@ export class SecureBucket extends Construct {
   public constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
     const expiration = props.expiration ?? Duration.days(30);
-    guardRange(
-      this,
-      'expiration',
-      expiration.toDays({ integral: false }),
-      { min: 1, max: 36_500, unit: 'days' },
-      'S3 lifecycle expiration',
-    );
+    guardRange(this, 'expiration', expiration.toDays({ integral: false }), {
+      min: 1,
+      max: 36_500,
+      unit: 'days',
+      source: 'S3 lifecycle expiration',
+    });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const autoDeleteObjects = props.autoDeleteObjects ?? true;
     const common: s3.BucketProps = {

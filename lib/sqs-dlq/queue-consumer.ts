@@ -60,9 +60,9 @@ export class QueueConsumer extends Construct {
     const maxConcurrency = props.maxConcurrency ?? 10;
     const batchRange = source.fifo ? LAMBDA_SQS.fifoBatchSize : LAMBDA_SQS.standardBatchSize;
 
-    guardInteger(this, 'batchSize', batchSize, batchRange, source.fifo ? 'Lambda, FIFO event source' : 'Lambda, standard event source');
-    guardDuration(this, 'maxBatchingWindow', maxBatchingWindow, LAMBDA_SQS.batchingWindowSeconds, 'Lambda event source mapping');
-    guardInteger(this, 'maxConcurrency', maxConcurrency, LAMBDA_SQS.maxConcurrency, 'Lambda SQS maximum concurrency');
+    guardInteger(this, 'batchSize', batchSize, batchRange);
+    guardDuration(this, 'maxBatchingWindow', maxBatchingWindow, LAMBDA_SQS.batchingWindowSeconds);
+    guardInteger(this, 'maxConcurrency', maxConcurrency, LAMBDA_SQS.maxConcurrency);
 
     const window = seconds(maxBatchingWindow) ?? 0;
     if (source.fifo && window > 0) {

@@ -150,13 +150,13 @@ export class QueueWithDeadLetter extends Construct {
     const depthAlarmThreshold = props.depthAlarmThreshold ?? 100;
     const ageAlarmThreshold = props.ageAlarmThreshold ?? Duration.minutes(15);
 
-    guardDuration(this, 'deliveryDelay', deliveryDelay, SQS.deliveryDelaySeconds, 'SQS delay queues');
-    guardInteger(this, 'maxMessageSizeBytes', maxMessageSizeBytes, SQS.maxMessageSizeBytes, 'SQS message quotas');
-    guardDuration(this, 'retentionPeriod', retentionPeriod, SQS.retentionSeconds, 'SQS message quotas');
-    guardDuration(this, 'deadLetterRetentionPeriod', deadLetterRetentionPeriod, SQS.retentionSeconds, 'SQS message quotas');
-    guardDuration(this, 'receiveMessageWaitTime', receiveMessageWaitTime, SQS.receiveWaitSeconds, 'SQS long polling');
-    guardDuration(this, 'visibilityTimeout', visibilityTimeout, SQS.visibilityTimeoutSeconds, 'SQS visibility timeout');
-    guardInteger(this, 'maxReceiveCount', maxReceiveCount, SQS.maxReceiveCount, 'SQS redrive policy');
+    guardDuration(this, 'deliveryDelay', deliveryDelay, SQS.deliveryDelaySeconds);
+    guardInteger(this, 'maxMessageSizeBytes', maxMessageSizeBytes, SQS.maxMessageSizeBytes);
+    guardDuration(this, 'retentionPeriod', retentionPeriod, SQS.retentionSeconds);
+    guardDuration(this, 'deadLetterRetentionPeriod', deadLetterRetentionPeriod, SQS.retentionSeconds);
+    guardDuration(this, 'receiveMessageWaitTime', receiveMessageWaitTime, SQS.receiveWaitSeconds);
+    guardDuration(this, 'visibilityTimeout', visibilityTimeout, SQS.visibilityTimeoutSeconds);
+    guardInteger(this, 'maxReceiveCount', maxReceiveCount, SQS.maxReceiveCount);
     guardInteger(this, 'depthAlarmThreshold', depthAlarmThreshold, { min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'messages' });
     guardDuration(this, 'ageAlarmThreshold', ageAlarmThreshold, { min: 60, max: SQS.retentionSeconds.max, unit: 's' });
 
@@ -192,7 +192,7 @@ export class QueueWithDeadLetter extends Construct {
     if (props.dataKeyReuse !== undefined && encryption === sqs.QueueEncryption.SQS_MANAGED) {
       throw new PropError(this, 'dataKeyReuse', 'applies to KMS encryption only');
     }
-    guardDuration(this, 'dataKeyReuse', props.dataKeyReuse, SQS.dataKeyReuseSeconds, 'SQS KMS data key reuse');
+    guardDuration(this, 'dataKeyReuse', props.dataKeyReuse, SQS.dataKeyReuseSeconds);
 
     this.fifo = fifo;
     this.visibilityTimeout = visibilityTimeout;

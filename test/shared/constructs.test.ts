@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmTopic } from '../../lib/shared/alarm-topic';
+import { HandlerFunction } from '../../lib/shared/handler-function';
 import { SecureBucket } from '../../lib/shared/secure-bucket';
 import { SecureTable } from '../../lib/shared/secure-table';
 import { errorOf, testStack } from '../helpers';
@@ -102,5 +103,23 @@ describe('SecureTable', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
+  });
+});
+
+describe('HandlerFunction', () => {
+  test('an entry that does not exist is a one-line error', () => {
+    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'sqs-dlq/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
+      'Test: Fn.entry = sqs-dlq/missing.ts does not exist under lambda/',
+    );
+  });
+
+  test('timeout and memory are guarded by the Lambda quotas', () => {
+    const props = { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' };
+    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, timeout: Duration.minutes(16) }))).toBe(
+      'Test/Fn: timeout = 960 s is out of range: allowed 1 to 900 s (Lambda quotas)',
+    );
+    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, memorySize: 64 }))).toBe(
+      'Test/Fn: memorySize = 64 MB is out of range: allowed 128 to 10240 MB (Lambda quotas)',
+    );
   });
 });

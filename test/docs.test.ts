@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { formatValue, renderTable, replaceBlock, TABLES } from '../scripts/docs';
+
+describe('guides quote limits.ts, not retyped numbers', () => {
+  test.each(TABLES.map((t) => [t.file, t] as const))('%s limits table is current (npm run docs)', (_file, table) => {
+    const text = readFileSync(path.join(__dirname, '..', table.file), 'utf8');
+    expect(replaceBlock(text, table.name, renderTable(table.settings))).toBe(text);
+  });
+
+  test('values are shown with their unit and a readable equivalent', () => {
+    expect(formatValue(345_600, 's')).toBe('345,600 s (4 days)');
+    expect(formatValue(43_200, 's')).toBe('43,200 s (12 h)');
+    expect(formatValue(900, 's')).toBe('900 s (15 min)');
+    expect(formatValue(20, 's')).toBe('20 s');
+    expect(formatValue(262_144, 'bytes')).toBe('262,144 bytes (256 KiB)');
+    expect(formatValue(1_048_576, 'bytes')).toBe('1,048,576 bytes (1 MiB)');
+    expect(formatValue(1000, 'receives')).toBe('1,000 receives');
+  });
+
+  test('a guide without markers is an error', () => {
+    expect(() => replaceBlock('# guide', 'sqs-dlq', 'x')).toThrow(
+      'missing <!-- BEGIN limits:sqs-dlq --> ... <!-- END limits:sqs-dlq --> markers',
+    );
+  });
+});
