@@ -150,6 +150,8 @@ export class SqsDlqStack extends Stack {
       FifoDeadLetterQueueArn: this.fifoOrders.deadLetterQueue.queueArn,
       ReceiptsTableName: this.receipts.table.tableName,
       IdempotencyTableName: this.idempotency.table.tableName,
+      ConsumerLogGroupName: this.consumer.functionLogGroup.logGroupName,
+      FifoConsumerLogGroupName: this.fifoConsumer.functionLogGroup.logGroupName,
       MaxReceiveCount: String(this.orders.maxReceiveCount),
       FifoMaxReceiveCount: String(this.fifoOrders.maxReceiveCount),
     };

@@ -151,6 +151,8 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     expect(outputs).toEqual(
       [
         'AlarmTopicArn',
+        'ConsumerLogGroupName',
+        'FifoConsumerLogGroupName',
         'DeadLetterQueueArn',
         'DeadLetterQueueUrl',
         'FifoDeadLetterQueueArn',
