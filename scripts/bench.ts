@@ -17,6 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { HANDLER_BUILD_OPTIONS } from '../lib/shared/handler-bundling';
+import { measureThroughput } from './bench-throughput';
 
 const ROOT = path.join(__dirname, '..');
 /** Fresh processes per handler for the initialisation median (after one warm-up). */
@@ -179,7 +180,7 @@ interface Row {
   readonly ok: boolean;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(path.join(tmpdir(), 'decoupling-bench-'));
   const rows: Row[] = [];
@@ -230,6 +231,26 @@ function main(): void {
         ok: ms / emptyMs <= 2,
       });
     }
+    console.log('local SQS -> Lambda throughput');
+    const t = await measureThroughput();
+    rows.push({
+      measure: `raw fauxqs send/receive/delete (${t.messages} messages, median)`,
+      value: `${t.raw.toFixed(0)} msg/s`,
+      budget: 'reference',
+      ok: true,
+    });
+    rows.push({
+      measure: 'local runtime, pass-through handler (runtime overhead, diagnostic)',
+      value: `${t.passThrough.toFixed(0)} msg/s (${((100 * t.passThrough) / t.raw).toFixed(0)}%)`,
+      budget: '',
+      ok: true,
+    });
+    rows.push({
+      measure: 'local runtime, the SQS + DLQ consumer (real handler)',
+      value: `${t.realHandler.toFixed(0)} msg/s (${((100 * t.realHandler) / t.raw).toFixed(0)}%)`,
+      budget: '>= 70%',
+      ok: t.realHandler / t.raw >= 0.7,
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -263,6 +284,11 @@ function main(): void {
     '- Initialisation: wall time of a fresh Node.js process that loads the bundle and exits, median of 15',
     '  after one warm-up, against an empty handler built with the same esbuild options. `@aws-sdk/*` is',
     '  external (left to the Lambda runtime) and loaded from node_modules, as the runtime would.',
+    '- Throughput (scripts/bench-throughput.ts): the same messages sent by 4 concurrent senders in batches',
+    '  of 10, from the first send to the last delete, median of 3 after a warm-up. Raw: 5 receivers on fauxqs',
+    "  directly. Pass-through: the local runtime's event source mapping (5 pollers, batches of 10) into a",
+    '  function that returns at once. Real handler: valid orders through the SQS + DLQ consumer, which writes',
+    '  three DynamoDB items per message (idempotency claim and completion, receipt) through the SDK.',
     '',
     misses.length ? `## Missed budgets\n\n${misses.map((m) => `- ${m.measure}: ${m.value} (budget ${m.budget})`).join('\n')}\n` : '',
   ].join('\n');
@@ -274,4 +300,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((error: Error) => {
+  console.error(`bench: ${error.stack}`);
+  process.exit(2);
+});

@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     `${(r.durationMs / 1000).toFixed(1)} s`,
   ]);
   console.log(`\n${table(['pattern', 'steps passed', 'sent', 'processed', 'dead-lettered', 'duration'], rows)}`);
-  console.log(`\nnot emulated locally (${runtime.notEmulated.length} resources; the scenarios do not depend on them):`);
+  console.log(`\nnot emulated locally (${runtime.notEmulated.length} resources; see docs/local-runtime.md):`);
   console.log(
     table(
       ['stack', 'logical id', 'type', 'why'],

@@ -179,6 +179,8 @@ export class LocalFunction {
     const { spec, settings } = this;
     this.stats.coldStarts++;
     const worker = new Worker(WORKER, {
+      // Not the parent's flags: a loader such as tsx would otherwise hook every require of the bundle.
+      execArgv: [],
       workerData: { codeDir: spec.codeDir, handler: spec.handler, nodePath: settings.nodePath },
       env: {
         ...settings.awsEnvironment,
