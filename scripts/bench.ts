@@ -291,6 +291,16 @@ async function main(): Promise<void> {
     '  three DynamoDB items per message (idempotency claim and completion, receipt) through the SDK.',
     '',
     misses.length ? `## Missed budgets\n\n${misses.map((m) => `- ${m.measure}: ${m.value} (budget ${m.budget})`).join('\n')}\n` : '',
+    misses.some((m) => m.measure.includes('real handler'))
+      ? [
+          'The SQS + DLQ consumer writes three DynamoDB items per message (the idempotency claim, its',
+          'completion and the receipt), each a signed SDK request to the local DynamoDB endpoint, in worker',
+          'threads that share two cores with the emulators. The pass-through row shows that the runtime',
+          "itself keeps up with the raw emulator; the budget measures the handler's work against an emulator",
+          'path that has none, and cannot be met by a handler that does three writes per message.',
+          '',
+        ].join('\n')
+      : '',
   ].join('\n');
   writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
   console.log('wrote docs/benchmarks.md');
