@@ -1,15 +1,15 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { isEmail } from './context';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { PropError } from './guards';
-import { acknowledge } from './nag';
 
 /** Props of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -76,18 +76,10 @@ export class AlarmTopic extends Construct {
     );
     if (props.email !== undefined) {
       // Undeliverable alarm mails are kept, not dropped (SNS subscription redrive policy).
-      this.emailDeadLetterQueue = new sqs.Queue(this, 'EmailDeadLetterQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-      });
-      acknowledge(this.emailDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the alarm e-mail subscription.');
-      acknowledge(
-        this.emailDeadLetterQueue,
-        'Serverless-SQSRedrivePolicy',
-        'This queue is the dead-letter queue of the alarm e-mail subscription.',
-      );
+      this.emailDeadLetterQueue = new DeadLetterQueue(this, 'EmailDeadLetterQueue', {
+        purpose: 'the alarm e-mail subscription',
+        removalPolicy: props.removalPolicy,
+      }).queue;
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.email, { deadLetterQueue: this.emailDeadLetterQueue }));
     }
     this.action = new actions.SnsAction(this.topic);

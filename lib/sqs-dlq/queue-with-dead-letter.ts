@@ -3,9 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardDuration, guardInteger, PropError, seconds } from '../shared/guards';
 import { SQS } from '../shared/limits';
-import { acknowledge } from '../shared/nag';
 
 /** Props of {@link QueueWithDeadLetter}. */
 export interface QueueWithDeadLetterProps {
@@ -220,22 +220,18 @@ export class QueueWithDeadLetter extends Construct {
     const queueName = Names.uniqueResourceName(this, { maxLength: SQS.maxQueueNameLength - suffix.length, separator: '-' }) + suffix;
     const queueArn = Stack.of(this).formatArn({ service: 'sqs', resource: queueName });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      fifo: fifo || undefined,
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      purpose: queueName,
+      fifo,
       retentionPeriod: deadLetterRetentionPeriod,
-      receiveMessageWaitTime: Duration.seconds(SQS.defaultReceiveWaitSeconds),
       maxMessageSizeBytes,
-      enforceSSL: true,
+      encryption,
+      encryptionMasterKey: this.encryptionKey,
+      dataKeyReuse: props.dataKeyReuse,
+      sourceQueues: [sqs.Queue.fromQueueArn(this, 'SourceQueueRef', queueArn)],
       removalPolicy,
-      ...encryptionProps,
-      redriveAllowPolicy: {
-        redrivePermission: sqs.RedrivePermission.BY_QUEUE,
-        sourceQueues: [sqs.Queue.fromQueueArn(this, 'SourceQueueRef', queueArn)],
-      },
     });
-    const dlqReason = `This queue is the dead-letter queue of ${queueName}; a DLQ of a DLQ would only move the same messages again.`;
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', dlqReason);
-    acknowledge(this.deadLetterQueue, 'Serverless-SQSRedrivePolicy', dlqReason);
+    this.deadLetterQueue = deadLetters.queue;
 
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName,
@@ -271,14 +267,7 @@ export class QueueWithDeadLetter extends Construct {
       evaluationPeriods: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `${queueName}: its dead-letter queue is not empty (messages failed ${maxReceiveCount} receives)`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetters.alarm;
     if (props.alarmAction) {
       for (const alarm of [this.depthAlarm, this.ageAlarm, this.deadLetterAlarm]) {
         alarm.addAlarmAction(props.alarmAction);
