@@ -2,11 +2,13 @@ import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { readAppConfig } from './shared/context';
 import { profileSettings } from './shared/profile';
+import { SnsFanoutStack } from './sns-fanout';
 import { SqsDlqStack } from './sqs-dlq';
 
 /** The stack ids, fixed so that folders, stacks and docs line up. */
 export const STACK_IDS = {
   sqsDlq: 'Decoupling-SqsDlq',
+  snsFanout: 'Decoupling-SnsFanout',
 } as const;
 
 /** Options of {@link buildApp}. */
@@ -32,6 +34,12 @@ export function buildApp(options: BuildAppOptions = {}): App {
     settings,
     alarmEmail: config.alarmEmail,
     backlogWorker: config.backlogWorker,
+  });
+  new SnsFanoutStack(app, STACK_IDS.snsFanout, {
+    settings,
+    alarmEmail: config.alarmEmail,
+    notificationEmail: config.notificationEmail,
+    webhookUrl: config.webhookUrl,
   });
 
   Tags.of(app).add('project', 'decoupling-patterns');

@@ -6,11 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type DocumentedSetting, type Range, SQS_SETTINGS } from '../lib/shared/limits';
+import { type DocumentedSetting, type Range, SNS_SETTINGS, SQS_SETTINGS } from '../lib/shared/limits';
 
 /** The generated tables: marker name, guide file, rows. */
 export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[] }> = [
   { name: 'sqs-dlq', file: 'docs/patterns/sqs-dlq.md', settings: SQS_SETTINGS },
+  { name: 'sns-fanout', file: 'docs/patterns/sns-fanout.md', settings: SNS_SETTINGS },
 ];
 
 const ROOT = path.join(__dirname, '..');

@@ -6,6 +6,8 @@ export const CONTEXT_KEYS = {
   profile: 'profile',
   alarmEmail: 'alarmEmail',
   backlogWorker: 'backlogWorker',
+  notificationEmail: 'notificationEmail',
+  webhookUrl: 'webhookUrl',
 } as const;
 
 /** The typed, validated app configuration read from CDK context. */
@@ -16,6 +18,10 @@ export interface AppConfig {
   readonly alarmEmail?: string;
   /** Explicit on/off for the SQS backlog worker; undefined means "the profile decides". */
   readonly backlogWorker?: boolean;
+  /** Address subscribed to the SNS fan-out topic, when given (else alarmEmail). */
+  readonly notificationEmail?: string;
+  /** HTTPS endpoint subscribed to the SNS fan-out topic, when given. */
+  readonly webhookUrl?: string;
 }
 
 /** Bad context: one line naming the key, the value and what is allowed. */
@@ -43,11 +49,25 @@ function readProfile(node: Node): Profile {
   throw new ContextError(CONTEXT_KEYS.profile, raw, `${PROFILES.join(' | ')} (default sandbox)`);
 }
 
-function readEmail(node: Node): string | undefined {
-  const raw: unknown = node.tryGetContext(CONTEXT_KEYS.alarmEmail);
+function readEmail(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw === 'string' && isEmail(raw.trim())) return raw.trim();
-  throw new ContextError(CONTEXT_KEYS.alarmEmail, raw, 'an e-mail address such as ops@example.com, or unset');
+  throw new ContextError(key, raw, 'an e-mail address such as ops@example.com, or unset');
+}
+
+function readHttpsUrl(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string') {
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'https:' && url.hostname !== '') return raw;
+    } catch {
+      // reported below
+    }
+  }
+  throw new ContextError(key, raw, 'an https:// URL, or unset');
 }
 
 function readBoolean(node: Node, key: string): boolean | undefined {
@@ -62,7 +82,9 @@ function readBoolean(node: Node, key: string): boolean | undefined {
 export function readAppConfig(node: Node): AppConfig {
   return {
     profile: readProfile(node),
-    alarmEmail: readEmail(node),
+    alarmEmail: readEmail(node, CONTEXT_KEYS.alarmEmail),
     backlogWorker: readBoolean(node, CONTEXT_KEYS.backlogWorker),
+    notificationEmail: readEmail(node, CONTEXT_KEYS.notificationEmail),
+    webhookUrl: readHttpsUrl(node, CONTEXT_KEYS.webhookUrl),
   };
 }

@@ -93,11 +93,25 @@ export const LAMBDA_SQS = {
   memoryMb: { min: 128, max: 10_240, unit: 'MB', source: 'Lambda quotas' },
 } as const satisfies Record<string, number | Range>;
 
-/** Amazon SNS quotas. */
+/** Amazon SNS quotas and settings (SNS Developer Guide). */
 export const SNS = {
-  /** Maximum publish payload: 256 KiB. */
+  /** Maximum publish payload, message attributes included: 256 KiB ("Amazon SNS quotas"). */
   maxMessageSizeBytes: 256 * KIB,
-} as const;
+  /** The extended client libraries (payload offloading to S3) carry payloads up to 2 GB. */
+  extendedClientMaxBytes: 2 * 1024 * 1024 * KIB,
+  /** Filter policies: at most 5 attribute or property names per policy ("Amazon SNS message filtering"). */
+  filterPolicyKeys: { min: 1, max: 5, unit: 'keys', source: 'SNS filter policy constraints' },
+  /** Filter policies: at most 150 combinations of values across all keys. */
+  filterPolicyCombinations: { min: 1, max: 150, unit: 'combinations', source: 'SNS filter policy constraints' },
+  /** HTTP/S delivery policy: retries in all phases, 0 to 100 ("Amazon SNS message delivery retries"). */
+  deliveryRetries: { min: 0, max: 100, unit: 'retries', source: 'SNS delivery policy' },
+  /** HTTP/S delivery policy: minimum and maximum delay between retries, 1 to 3,600 s. */
+  deliveryDelaySeconds: { min: 1, max: 3600, unit: 's', source: 'SNS delivery policy' },
+  /** HTTP/S delivery policy: total retry time is at most one hour. */
+  deliveryMaxTotalSeconds: 3600,
+  /** The payload size above which the claim check offloads to S3 (the extended clients' default). */
+  claimCheckThresholdBytes: { min: 1, max: 256 * KIB, unit: 'bytes', source: 'SNS message size' },
+} as const satisfies Record<string, number | Range>;
 
 /** Amazon CloudWatch Logs retention used for every log group the patterns create. */
 export const LOGS = {
@@ -208,5 +222,53 @@ export const SQS_SETTINGS: readonly DocumentedSetting[] = [
     serviceDefault: 3,
     projectDefault: 30,
     citation: 'Lambda Developer Guide, "Lambda quotas"',
+  },
+];
+
+/** The SNS fan-out guide's limits table. */
+export const SNS_SETTINGS: readonly DocumentedSetting[] = [
+  {
+    setting: 'Message size, attributes included (larger payloads need the claim check)',
+    prop: 'thresholdBytes (claim check)',
+    allowed: SNS.claimCheckThresholdBytes,
+    serviceDefault: SNS.maxMessageSizeBytes,
+    projectDefault: SNS.maxMessageSizeBytes,
+    citation: 'SNS Developer Guide, "Amazon SNS quotas"; extended client libraries',
+  },
+  {
+    setting: 'Filter policy keys',
+    prop: 'filterPolicy / filterPolicyWithMessageBody',
+    allowed: SNS.filterPolicyKeys,
+    citation: 'SNS Developer Guide, "Amazon SNS subscription filter policy constraints"',
+  },
+  {
+    setting: 'Filter policy value combinations',
+    prop: 'filterPolicy / filterPolicyWithMessageBody',
+    allowed: SNS.filterPolicyCombinations,
+    citation: 'SNS Developer Guide, "Amazon SNS subscription filter policy constraints"',
+  },
+  {
+    setting: 'HTTP/S retries (healthy retry policy)',
+    prop: 'numRetries',
+    allowed: SNS.deliveryRetries,
+    serviceDefault: 3,
+    projectDefault: 3,
+    citation: 'SNS Developer Guide, "Amazon SNS message delivery retries"',
+  },
+  {
+    setting: 'HTTP/S minimum delay between retries',
+    prop: 'minDelay',
+    allowed: SNS.deliveryDelaySeconds,
+    serviceDefault: 20,
+    projectDefault: 1,
+    citation: 'SNS Developer Guide, "Amazon SNS message delivery retries"',
+  },
+  {
+    setting: 'HTTP/S maximum delay between retries (numRetries x maxDelay within one hour)',
+    prop: 'maxDelay',
+    allowed: SNS.deliveryDelaySeconds,
+    serviceDefault: 20,
+    projectDefault: 20,
+    citation: 'SNS Developer Guide, "Amazon SNS message delivery retries"',
   },
 ];
