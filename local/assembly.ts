@@ -16,6 +16,11 @@ export interface SynthesizeOptions {
   readonly outdir?: string;
   /** Changes the app before synthesis (tests use it to break a setting on purpose). */
   readonly mutate?: (app: App) => void;
+  /**
+   * Only these stacks are bundled and returned.
+   * @default - every stack
+   */
+  readonly stacks?: readonly string[];
 }
 
 /**
@@ -28,12 +33,14 @@ export function synthesizeForLocal(options: SynthesizeOptions = {}): { readonly 
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const app = buildApp({ context: { ...cdkJson.context, ...options.context }, outdir, nag: false });
+    const bundling = options.stacks ? { 'aws:cdk:bundling-stacks': [...options.stacks] } : {};
+    const app = buildApp({ context: { ...cdkJson.context, ...bundling, ...options.context }, outdir, nag: false });
     options.mutate?.(app);
     app.synth();
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
   }
-  return { assemblyDir: outdir, stacks: readAssembly(outdir) };
+  const stacks = readAssembly(outdir).filter((s) => !options.stacks || options.stacks.includes(s.stackName));
+  return { assemblyDir: outdir, stacks };
 }

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type DeliveryCheck, snsCanUseQueueKey, snsMayInvoke } from './delivery-checks';
 import { startDynamoDb } from './dynamodb/server';
 import { type S3ObjectEvent, startFauxqs } from './emulator';
 import { type ResolveContext, resolve } from './intrinsics';
@@ -90,7 +91,26 @@ export interface LocalRuntime {
   readonly eventSources: ReadonlyMap<string, SqsEventSource>;
   /** Every line the functions logged, in order. */
   readonly logs: ReadonlyArray<{ readonly functionName: string; readonly line: string }>;
+  /** Subscriptions SNS cannot deliver to (a key or permission that does not allow it), and what happens instead. */
+  readonly deliveryProblems: readonly DeliveryProblem[];
   stop(): Promise<void>;
+}
+
+/** A subscription SNS cannot deliver to, found from the template's keys and permissions. */
+export interface DeliveryProblem {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly reason: string;
+  readonly outcome: string;
+}
+
+interface PendingSubscription {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly topicArn: string;
+  readonly protocol: string;
+  readonly endpoint: string;
+  readonly attributes: Record<string, string>;
 }
 
 interface Created {
@@ -188,6 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const notifications = new Map<string, NotificationTarget[]>();
   const queuesByArn = new Map<string, string>();
   const notEmulated: NotEmulated[] = [];
+  const deliveryProblems: DeliveryProblem[] = [];
   const outputs = new Map<string, Record<string, string>>();
   const nodePath = path.join(__dirname, '..', 'node_modules');
 
@@ -317,6 +338,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     for (const stack of options.stacks) {
       const created = new Map<string, Created>();
+      const pending: PendingSubscription[] = [];
+      const queueIds = new Map<string, string>();
       const { template, stackName } = stack;
       const ctx: ResolveContext = {
         region,
@@ -365,6 +388,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             const result = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
             const arn = `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`;
             queuesByArn.set(arn, result.QueueUrl as string);
+            queueIds.set(arn, logicalId);
             created.set(logicalId, {
               ref: result.QueueUrl as string,
               attributes: { Arn: arn, QueueName: name, QueueUrl: result.QueueUrl },
@@ -391,7 +415,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             for (const [i, subscription] of (
               (prop('Subscription') as Array<{ Protocol: string; Endpoint: string }> | undefined) ?? []
             ).entries()) {
-              await subscribe(`${logicalId}Subscription${i}`, resource.Type, arn, subscription.Protocol, subscription.Endpoint, {});
+              pending.push({
+                logicalId: `${logicalId}Subscription${i}`,
+                type: resource.Type,
+                topicArn: arn,
+                protocol: subscription.Protocol,
+                endpoint: subscription.Endpoint,
+                attributes: {},
+              });
             }
             break;
           }
@@ -401,15 +432,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
               const value = prop(key);
               if (value !== undefined) attributes[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
             }
-            const arn = await subscribe(
+            // Wired after every resource exists: whether SNS may deliver depends on keys and permissions.
+            const topicArn = String(prop('TopicArn'));
+            pending.push({
               logicalId,
-              resource.Type,
-              String(prop('TopicArn')),
-              String(prop('Protocol')),
-              String(prop('Endpoint')),
+              type: resource.Type,
+              topicArn,
+              protocol: String(prop('Protocol')),
+              endpoint: String(prop('Endpoint')),
               attributes,
-            );
-            created.set(logicalId, { ref: arn, attributes: {} });
+            });
+            created.set(logicalId, { ref: `${topicArn}:${logicalId}`, attributes: {} });
             break;
           }
           case 'AWS::S3::Bucket': {
@@ -547,20 +580,50 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
       }
 
+      const resolver = (value: unknown, where: string) => resolve(value, ctx, `${stackName}: ${where}`);
+      for (const subscription of pending) {
+        let check: DeliveryCheck = { ok: true };
+        if (subscription.protocol === 'sqs') {
+          const queueId = queueIds.get(subscription.endpoint);
+          if (queueId) check = snsCanUseQueueKey(template, queueId, subscription.topicArn, LOCAL_ACCOUNT_ID, resolver);
+        } else if (subscription.protocol === 'lambda') {
+          const fn = functionsByArn.get(subscription.endpoint);
+          if (fn)
+            check = snsMayInvoke(template, [fn.spec.functionName, fn.spec.functionArn], fn.spec.logicalId, subscription.topicArn, resolver);
+        }
+        if (check.ok) {
+          await subscribe(subscription);
+          continue;
+        }
+        // As on AWS: SNS cannot deliver, so each delivery goes to the subscription's dead-letter queue,
+        // or is lost when it has none.
+        const deadLetterArn = (JSON.parse(subscription.attributes.RedrivePolicy ?? '{}') as { deadLetterTargetArn?: string })
+          .deadLetterTargetArn;
+        const { RedrivePolicy: _, ...rest } = subscription.attributes;
+        if (deadLetterArn)
+          await subscribe({
+            ...subscription,
+            protocol: 'sqs',
+            endpoint: deadLetterArn,
+            attributes: { ...rest, RawMessageDelivery: 'false' },
+          });
+        deliveryProblems.push({
+          stackName,
+          logicalId: subscription.logicalId,
+          reason: check.reason as string,
+          outcome: deadLetterArn
+            ? `deliveries go to its dead-letter queue ${deadLetterArn}`
+            : 'deliveries are dropped (no dead-letter queue)',
+        });
+      }
+
       const resolvedOutputs: Record<string, string> = {};
       for (const [id, output] of Object.entries(template.Outputs ?? {})) {
         resolvedOutputs[id] = String(resolve(output.Value, ctx, `${stackName}: Outputs.${id}.Value`));
       }
       outputs.set(stackName, resolvedOutputs);
 
-      async function subscribe(
-        logicalId: string,
-        type: string,
-        topicArn: string,
-        protocol: string,
-        endpoint: string,
-        attributes: Record<string, string>,
-      ): Promise<string> {
+      async function subscribe({ logicalId, type, topicArn, protocol, endpoint, attributes }: PendingSubscription): Promise<string> {
         const subscriptionArn = `${topicArn}:${logicalId}`;
         if (protocol === 'sqs') {
           const result = await sns.send(
@@ -612,6 +675,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     asyncInvokers,
     eventSources,
     logs,
+    deliveryProblems,
     outputs(stackName: string) {
       const found = outputs.get(stackName);
       if (!found) throw new Error(`stack ${stackName} is not running locally; running: ${[...outputs.keys()].join(', ') || 'none'}`);

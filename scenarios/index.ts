@@ -1,5 +1,6 @@
 import type { Target } from '../local/target';
 import type { ScenarioResult } from './scenario';
+import { runSnsFanoutScenario, SNS_FANOUT_STACK } from './sns-fanout';
 import { runSqsDlqScenario, SQS_DLQ_STACK } from './sqs-dlq';
 
 /** What a scenario needs to run. */
@@ -25,6 +26,12 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDefinition>> = {
     stack: SQS_DLQ_STACK,
     description: 'orders processed exactly once, poison messages dead-lettered after maxReceiveCount, DLQ redriven',
     run: (target, options) => runSqsDlqScenario(target, options),
+  },
+  'sns-fanout': {
+    pattern: 'sns-fanout',
+    stack: SNS_FANOUT_STACK,
+    description: 'filtered fan-out to queues and Lambda, FIFO order and deduplication, 1 MiB claim check, failure destination',
+    run: (target, options) => runSnsFanoutScenario(target, options),
   },
 };
 

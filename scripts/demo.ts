@@ -44,6 +44,7 @@ async function main(): Promise<number> {
       runtime.notEmulated.map((n) => [n.stackName, n.logicalId, n.type, n.reason]),
     ),
   );
+  for (const p of runtime.deliveryProblems) console.log(`\n! ${p.stackName} ${p.logicalId}: SNS cannot deliver: ${p.reason}; ${p.outcome}`);
   for (const failed of results.filter((r) => r.error)) console.log(`\n${failed.pattern} failed: ${failed.error}`);
   console.log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return results.some((r) => r.error) ? 1 : 0;

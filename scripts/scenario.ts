@@ -86,12 +86,18 @@ async function main(): Promise<number> {
   }
 
   console.log('synthesizing the app...');
-  const { stacks } = synthesizeForLocal();
+  const { stacks } = synthesizeForLocal({ stacks: [scenario.stack] });
   const retryDelaySeconds = 0;
-  const runtime = await startLocalRuntime({ stacks: stacks.filter((s) => s.stackName === scenario.stack), retryDelaySeconds });
+  const runtime = await startLocalRuntime({
+    stacks,
+    retryDelaySeconds,
+    // SCENARIO_LOGS=1 prints every line the functions log.
+    onLog: process.env.SCENARIO_LOGS ? (fn, line) => console.log(`    [${fn}] ${line}`) : undefined,
+  });
   try {
     console.log(`local runtime up; not emulated (${runtime.notEmulated.length}):`);
     for (const r of runtime.notEmulated) console.log(`  - ${r.logicalId} (${r.type}): ${r.reason}`);
+    for (const p of runtime.deliveryProblems) console.log(`  ! ${p.logicalId}: SNS cannot deliver: ${p.reason}; ${p.outcome}`);
     console.log(`${args.pattern} on local: ${scenario.description}`);
     const result = await scenario.run(localTarget(runtime, { retryDelaySeconds }), { report });
     print(result);

@@ -8,7 +8,7 @@ import { runSqsDlqScenario, SQS_DLQ_STACK } from '../../scenarios/sqs-dlq';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime, runs the scenario. */
 async function scenarioOn(mutate?: (app: App) => void, variants?: ReadonlyArray<'standard' | 'FIFO'>) {
-  const { stacks } = synthesizeForLocal({ mutate });
+  const { stacks } = synthesizeForLocal({ mutate, stacks: [SQS_DLQ_STACK] });
   const runtime: LocalRuntime = await startLocalRuntime({ stacks, retryDelaySeconds: 0 });
   try {
     return await runSqsDlqScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), { variants });

@@ -1,0 +1,77 @@
+import type { App, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { synthesizeForLocal } from '../../local/assembly';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { localTarget } from '../../local/target';
+import { runSnsFanoutScenario, SNS_FANOUT_STACK } from '../../scenarios/sns-fanout';
+
+async function scenarioOn(mutate?: (app: App) => void) {
+  const { stacks } = synthesizeForLocal({ mutate });
+  const runtime: LocalRuntime = await startLocalRuntime({
+    stacks: stacks.filter((s) => s.stackName === SNS_FANOUT_STACK),
+    retryDelaySeconds: 0,
+  });
+  try {
+    const result = await runSnsFanoutScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), {
+      largePayloadBytes: 300 * 1024,
+    });
+    return { result, deliveryProblems: runtime.deliveryProblems };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+function find<T>(app: App, pathEnd: string): T {
+  const stack = app.node.findChild(SNS_FANOUT_STACK) as Stack;
+  const found = stack.node.findAll().find((c) => c.node.path.endsWith(pathEnd));
+  if (!found) throw new Error(`no construct ending in ${pathEnd}`);
+  return found as T;
+}
+
+describe('sns-fanout scenario on the local runtime', () => {
+  test('passes on the app as synthesized', async () => {
+    const { result, deliveryProblems } = await scenarioOn();
+    expect(result.error).toBeUndefined();
+    expect(result.steps.filter((s) => !s.ok)).toEqual([]);
+    expect(result.steps).toHaveLength(9);
+    expect(result.counters).toEqual({ sent: 41, processed: 37, deadLettered: 1 });
+    expect(deliveryProblems).toEqual([]);
+  }, 60_000);
+
+  test('bites when the priority filter policy is removed: the queue receives what it should not', async () => {
+    const { result } = await scenarioOn((app) => {
+      find<sns.CfnSubscription>(app, 'Priority/Queue/DecouplingSnsFanoutNotificationsTopicA49E3489/Resource').addPropertyDeletionOverride(
+        'FilterPolicy',
+      );
+    });
+    expect(result.error).toMatch(/^ScenarioError: priority queue: missing .*; not selected but received \w/);
+  }, 60_000);
+
+  test('bites when the queue key no longer lets SNS use it: deliveries go to the subscription DLQ, as on AWS', async () => {
+    const { result, deliveryProblems } = await scenarioOn((app) => {
+      const key = find<kms.CfnKey>(app, 'Priority/Key/Resource');
+      key.addPropertyOverride('KeyPolicy', {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template
+            Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      });
+    });
+    expect(result.error).toMatch(/^ScenarioError: timed out after [\d.]+ s waiting for 8 messages in /);
+    expect(deliveryProblems).toEqual([
+      expect.objectContaining({
+        reason: expect.stringMatching(
+          /^the policy of key PriorityKey\w+ \(queue PriorityQueue\w+\) does not let sns.amazonaws.com kms:GenerateDataKey and kms:Decrypt for this topic$/,
+        ),
+        outcome: expect.stringMatching(/^deliveries go to its dead-letter queue arn:aws:sqs:us-east-1:000000000000:/),
+      }),
+    ]);
+  }, 60_000);
+});
