@@ -130,8 +130,8 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
           sent.push({ id: fifoId, group: `${id}-${group}`, seq, kind, body: JSON.stringify({ id: fifoId, kind, amount: 100, seq }) });
         }
       }
-      for (const m of sent) {
-        await sns.send(
+      const publish = (m: (typeof sent)[number]) =>
+        sns.send(
           new PublishCommand({
             TopicArn: out('FifoTopicArn'),
             Message: m.body,
@@ -139,18 +139,9 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
             MessageAttributes: attributesOf(m.kind, 100),
           }),
         );
-      }
+      for (const m of sent) await publish(m);
       // Producer retries: the same body in the same group within five minutes, dropped by content-based deduplication.
-      for (const m of sent.slice(0, 3)) {
-        await sns.send(
-          new PublishCommand({
-            TopicArn: out('FifoTopicArn'),
-            Message: m.body,
-            MessageGroupId: m.group,
-            MessageAttributes: attributesOf(m.kind, 100),
-          }),
-        );
-      }
+      for (const m of sent.slice(0, 3)) await publish(m);
       run.counters.sent += sent.length + 3;
       const audit = await collectInOrder(c, out('FifoAuditQueueUrl'), sent.length);
       const fifoPriority = sent.filter((m) => PRIORITY_KINDS.has(m.kind));

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { thresholdAlarm } from './alarms';
 import { guardDuration, guardInteger } from './guards';
 import { SQS } from './limits';
 import { acknowledge } from './nag';
@@ -98,17 +99,11 @@ export class DeadLetterQueue extends Construct {
     acknowledge(this.queue, 'AwsSolutions-SQS3', reason);
     acknowledge(this.queue, 'Serverless-SQSRedrivePolicy', reason);
 
-    this.alarm = new cloudwatch.Alarm(this, 'NotEmptyAlarm', {
-      alarmDescription: `Dead letters of ${props.purpose}: the dead-letter queue is not empty`,
+    this.alarm = thresholdAlarm(this, 'NotEmptyAlarm', {
+      description: `Dead letters of ${props.purpose}: the dead-letter queue is not empty`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      action: props.alarmAction,
     });
-    if (props.alarmAction) {
-      this.alarm.addAlarmAction(props.alarmAction);
-      this.alarm.addOkAction(props.alarmAction);
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { thresholdAlarm } from '../shared/alarms';
 import { isEmail } from '../shared/context';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardInteger, guardRange, PropError, seconds } from '../shared/guards';
@@ -88,6 +89,13 @@ export interface WebhookRetryPolicy {
    * @default - not throttled
    */
   readonly maxReceivesPerSecond?: number;
+}
+
+/** The settings every subscription of a fan-out topic shares. */
+interface CommonSubscriptionProps {
+  readonly filterPolicy?: Record<string, sns.SubscriptionFilter>;
+  readonly filterPolicyWithMessageBody?: Record<string, sns.FilterOrPolicy>;
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 /** What a subscribe call created. */
@@ -229,49 +237,25 @@ export class FanoutTopic extends Construct {
         `= ${queue.node.path} accepts at most ${maxSize} bytes, less than a ${SNS.maxMessageSizeBytes}-byte SNS message${options.rawMessageDelivery ? '' : ' in its JSON envelope'} (${needed} bytes): large deliveries would fail`,
       );
     }
-    this.guardFilters(id, options);
-    const deadLetterQueue = this.deadLetterQueue(id);
-    const subscription = this.topic.addSubscription(
-      new subscriptions.SqsSubscription(queue, {
-        rawMessageDelivery: options.rawMessageDelivery ?? false,
-        filterPolicy: options.filterPolicy,
-        filterPolicyWithMessageBody: options.filterPolicyWithMessageBody,
-        deadLetterQueue: deadLetterQueue.queue,
-      }),
+    return this.subscribe(
+      id,
+      options,
+      (common) => new subscriptions.SqsSubscription(queue, { ...common, rawMessageDelivery: options.rawMessageDelivery ?? false }),
     );
-    return { subscription, deadLetterQueue };
   }
 
   /** Subscribes a function (invoked asynchronously; its failures go to its own on-failure destination). */
   public subscribeFunction(id: string, fn: lambda.IFunction, options: FanoutSubscriptionOptions = {}): FanoutSubscription {
     if (this.fifo)
       throw new PropError(this, `${id}.function`, `= ${fn.node.path}: a FIFO topic delivers to SQS queues only, not to Lambda`);
-    this.guardFilters(id, options);
-    const deadLetterQueue = this.deadLetterQueue(id);
-    const subscription = this.topic.addSubscription(
-      new subscriptions.LambdaSubscription(fn, {
-        filterPolicy: options.filterPolicy,
-        filterPolicyWithMessageBody: options.filterPolicyWithMessageBody,
-        deadLetterQueue: deadLetterQueue.queue,
-      }),
-    );
-    return { subscription, deadLetterQueue };
+    return this.subscribe(id, options, (common) => new subscriptions.LambdaSubscription(fn, common));
   }
 
   /** Subscribes an e-mail address (SNS sends a confirmation mail first). */
   public subscribeEmail(id: string, address: string, options: FanoutSubscriptionOptions = {}): FanoutSubscription {
     if (!isEmail(address)) throw new PropError(this, `${id}.address`, `= ${JSON.stringify(address)} is not an e-mail address`);
     if (this.fifo) throw new PropError(this, `${id}.address`, 'a FIFO topic delivers to SQS queues only, not to e-mail');
-    this.guardFilters(id, options);
-    const deadLetterQueue = this.deadLetterQueue(id);
-    const subscription = this.topic.addSubscription(
-      new subscriptions.EmailSubscription(address, {
-        filterPolicy: options.filterPolicy,
-        filterPolicyWithMessageBody: options.filterPolicyWithMessageBody,
-        deadLetterQueue: deadLetterQueue.queue,
-      }),
-    );
-    return { subscription, deadLetterQueue };
+    return this.subscribe(id, options, (common) => new subscriptions.EmailSubscription(address, common));
   }
 
   /** Subscribes an HTTPS endpoint with a retry (delivery) policy; the endpoint must confirm the subscription. */
@@ -301,24 +285,40 @@ export class FanoutTopic extends Construct {
         `= ${numRetries} at up to ${seconds(maxDelay)} s each can exceed SNS's ${SNS.deliveryMaxTotalSeconds} s retry window: lower numRetries or maxDelay`,
       );
     }
+    return this.subscribe(
+      id,
+      options,
+      (common) =>
+        new subscriptions.UrlSubscription(url, {
+          ...common,
+          protocol: sns.SubscriptionProtocol.HTTPS,
+          rawMessageDelivery: false,
+          deliveryPolicy: {
+            healthyRetryPolicy: {
+              numRetries,
+              minDelayTarget: minDelay,
+              maxDelayTarget: maxDelay,
+              backoffFunction: retry.backoffFunction ?? sns.BackoffFunction.EXPONENTIAL,
+            },
+            throttlePolicy: retry.maxReceivesPerSecond === undefined ? undefined : { maxReceivesPerSecond: retry.maxReceivesPerSecond },
+          },
+        }),
+    );
+  }
+
+  /** What every subscription gets: the filter guards, its own dead-letter queue, the filter policy. */
+  private subscribe(
+    id: string,
+    options: FanoutSubscriptionOptions,
+    make: (common: CommonSubscriptionProps) => sns.ITopicSubscription,
+  ): FanoutSubscription {
     this.guardFilters(id, options);
     const deadLetterQueue = this.deadLetterQueue(id);
     const subscription = this.topic.addSubscription(
-      new subscriptions.UrlSubscription(url, {
-        protocol: sns.SubscriptionProtocol.HTTPS,
-        rawMessageDelivery: false,
+      make({
         filterPolicy: options.filterPolicy,
         filterPolicyWithMessageBody: options.filterPolicyWithMessageBody,
         deadLetterQueue: deadLetterQueue.queue,
-        deliveryPolicy: {
-          healthyRetryPolicy: {
-            numRetries,
-            minDelayTarget: minDelay,
-            maxDelayTarget: maxDelay,
-            backoffFunction: retry.backoffFunction ?? sns.BackoffFunction.EXPONENTIAL,
-          },
-          throttlePolicy: retry.maxReceivesPerSecond === undefined ? undefined : { maxReceivesPerSecond: retry.maxReceivesPerSecond },
-        },
       }),
     );
     return { subscription, deadLetterQueue };
@@ -356,19 +356,7 @@ export class FanoutTopic extends Construct {
   }
 
   private alarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, {
-      alarmDescription: description,
-      metric,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (this.alarmAction) {
-      alarm.addAlarmAction(this.alarmAction);
-      alarm.addOkAction(this.alarmAction);
-    }
-    return alarm;
+    return thresholdAlarm(this, id, { description, metric, threshold: 1, action: this.alarmAction });
   }
 }
 

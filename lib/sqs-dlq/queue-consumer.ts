@@ -1,8 +1,9 @@
 import { Duration, Names } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { thresholdAlarm } from '../shared/alarms';
 import { guardDuration, guardInteger, PropError, seconds } from '../shared/guards';
 import { LAMBDA_SQS } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
@@ -107,17 +108,11 @@ export class QueueConsumer extends Construct {
       'On-failure destinations apply to stream and Kafka event sources, not SQS; for SQS the queue redrive policy is the failure destination.',
     );
 
-    this.errorAlarm = new cloudwatch.Alarm(this, 'ErrorAlarm', {
-      alarmDescription: `${handler.node.path}: invocations failed (crash or timeout), so whole batches return to the queue`,
+    this.errorAlarm = thresholdAlarm(this, 'ErrorAlarm', {
+      description: `${handler.node.path}: invocations failed (crash or timeout), so whole batches return to the queue`,
       metric: handler.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      action: props.alarmAction,
     });
-    if (props.alarmAction) {
-      this.errorAlarm.addAlarmAction(props.alarmAction);
-      this.errorAlarm.addOkAction(props.alarmAction);
-    }
   }
 }

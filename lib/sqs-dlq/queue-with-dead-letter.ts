@@ -1,8 +1,9 @@
 import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { thresholdAlarm } from '../shared/alarms';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardDuration, guardInteger, PropError, seconds } from '../shared/guards';
 import { SQS } from '../shared/limits';
@@ -230,6 +231,7 @@ export class QueueWithDeadLetter extends Construct {
       dataKeyReuse: props.dataKeyReuse,
       sourceQueues: [sqs.Queue.fromQueueArn(this, 'SourceQueueRef', queueArn)],
       removalPolicy,
+      alarmAction: props.alarmAction,
     });
     this.deadLetterQueue = deadLetters.queue;
 
@@ -251,28 +253,20 @@ export class QueueWithDeadLetter extends Construct {
     });
 
     const period = Duration.minutes(1);
-    this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
-      alarmDescription: `${queueName}: ${depthAlarmThreshold} or more messages waiting for 3 minutes (consumers are not keeping up)`,
+    this.depthAlarm = thresholdAlarm(this, 'DepthAlarm', {
+      description: `${queueName}: ${depthAlarmThreshold} or more messages waiting for 3 minutes (consumers are not keeping up)`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: depthAlarmThreshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      action: props.alarmAction,
     });
-    this.ageAlarm = new cloudwatch.Alarm(this, 'AgeAlarm', {
-      alarmDescription: `${queueName}: oldest message older than ${age ?? ageAlarmThreshold.toHumanString()} s for 3 minutes (stuck or slow consumers)`,
+    this.ageAlarm = thresholdAlarm(this, 'AgeAlarm', {
+      description: `${queueName}: oldest message older than ${age ?? ageAlarmThreshold.toHumanString()} s for 3 minutes (stuck or slow consumers)`,
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
       threshold: age ?? ageAlarmThreshold.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      action: props.alarmAction,
     });
     this.deadLetterAlarm = deadLetters.alarm;
-    if (props.alarmAction) {
-      for (const alarm of [this.depthAlarm, this.ageAlarm, this.deadLetterAlarm]) {
-        alarm.addAlarmAction(props.alarmAction);
-        alarm.addOkAction(props.alarmAction);
-      }
-    }
   }
 }
