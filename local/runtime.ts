@@ -26,6 +26,8 @@ import { SqsEventSource } from './triggers/sqs-event-source';
 
 /** The account id of every local ARN (fauxqs's fixed account). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
+/** The region of every local ARN and endpoint. */
+export const LOCAL_REGION = 'us-east-1';
 
 /** One stack of a cloud assembly: its name, template, and the folder its assets are in. */
 export interface StackInput {
@@ -175,10 +177,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Declared before the runtime starts so that every function's environment names its endpoint.
   let runTask: (resource: string, input: unknown) => Promise<unknown> = async () => undefined;
   const [fauxqs, dynamodb, logStore, stepFunctions] = await Promise.all([
-    startFauxqs(),
-    startDynamoDb(),
+    startFauxqs({ region: LOCAL_REGION }),
+    startDynamoDb({ region: LOCAL_REGION }),
     startLogs(),
-    startStepFunctions(machines, (resource, input) => runTask(resource, input) as never, 'us-east-1'),
+    startStepFunctions(machines, (resource, input) => runTask(resource, input) as never, LOCAL_REGION),
   ]);
   const region = fauxqs.region;
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

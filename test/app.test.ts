@@ -14,6 +14,15 @@ interface Report {
   pluginReports: Array<{ pluginName: string; violations: unknown[]; summary?: { status?: string } }>;
 }
 
+interface PolicyDocument {
+  Statement: Array<{ Action: string | string[]; Resource: unknown }>;
+}
+
+interface IamResource {
+  Type: string;
+  Properties: { PolicyDocument?: PolicyDocument; Policies?: Array<{ PolicyDocument: PolicyDocument }> };
+}
+
 interface FunctionResource {
   Type: string;
   Properties: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } };
@@ -47,6 +56,27 @@ describe.each([
   test('no CloudFormation Validate finding and no cdk-nag finding, error or warning', () => {
     const violations = report(dir).pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })));
     expect(violations).toEqual([]);
+  });
+
+  test('IAM: no wildcard action anywhere, and Resource "*" only for X-Ray', () => {
+    for (const stack of assembly.stacks) {
+      for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, IamResource>)) {
+        if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::Role') continue;
+        const documents =
+          resource.Type === 'AWS::IAM::Policy'
+            ? [resource.Properties.PolicyDocument]
+            : (resource.Properties.Policies ?? []).map((p) => p.PolicyDocument);
+        for (const document of documents) {
+          if (!document) continue;
+          for (const statement of document.Statement) {
+            const actions: string[] = [statement.Action].flat();
+            expect([stack.stackName, id, actions.filter((a) => a === '*' || a.endsWith(':*'))]).toEqual([stack.stackName, id, []]);
+            if (statement.Resource === '*')
+              expect([stack.stackName, id, actions.every((a) => a.startsWith('xray:'))]).toEqual([stack.stackName, id, true]);
+          }
+        }
+      }
+    }
   });
 
   test('each handler bundle is at most 150 KB and carries a source map', () => {
