@@ -128,6 +128,8 @@ export class FanoutTopic extends Construct {
   public readonly failedAlarm: cloudwatch.Alarm;
   /** NumberOfNotificationsFilteredOut-InvalidAttributes >= 1. */
   public readonly invalidAttributesAlarm: cloudwatch.Alarm;
+  /** Every subscription made through this construct, by the id it was given. */
+  public readonly subscribed = new Map<string, FanoutSubscription>();
   private readonly removalPolicy: RemovalPolicy;
   private readonly alarmAction?: cloudwatch.IAlarmAction;
 
@@ -254,7 +256,8 @@ export class FanoutTopic extends Construct {
   /** Subscribes an e-mail address (SNS sends a confirmation mail first). */
   public subscribeEmail(id: string, address: string, options: FanoutSubscriptionOptions = {}): FanoutSubscription {
     if (!isEmail(address)) throw new PropError(this, `${id}.address`, `= ${JSON.stringify(address)} is not an e-mail address`);
-    if (this.fifo) throw new PropError(this, `${id}.address`, 'a FIFO topic delivers to SQS queues only, not to e-mail');
+    if (this.fifo)
+      throw new PropError(this, `${id}.address`, 'cannot be subscribed: a FIFO topic delivers to SQS queues only, not to e-mail');
     return this.subscribe(id, options, (common) => new subscriptions.EmailSubscription(address, common));
   }
 
@@ -268,7 +271,8 @@ export class FanoutTopic extends Construct {
     if (!/^https:\/\/[^\s/$.?#].[^\s]*$/i.test(url)) {
       throw new PropError(this, `${id}.url`, `= ${JSON.stringify(url)} is not an https:// URL: notifications are delivered over TLS only`);
     }
-    if (this.fifo) throw new PropError(this, `${id}.url`, 'a FIFO topic delivers to SQS queues only, not to HTTP/S endpoints');
+    if (this.fifo)
+      throw new PropError(this, `${id}.url`, 'cannot be subscribed: a FIFO topic delivers to SQS queues only, not to HTTP/S endpoints');
     const numRetries = retry.numRetries ?? 3;
     const minDelay = retry.minDelay ?? Duration.seconds(1);
     const maxDelay = retry.maxDelay ?? Duration.seconds(20);
@@ -321,6 +325,7 @@ export class FanoutTopic extends Construct {
         deadLetterQueue: deadLetterQueue.queue,
       }),
     );
+    this.subscribed.set(id, { subscription, deadLetterQueue });
     return { subscription, deadLetterQueue };
   }
 

@@ -181,6 +181,19 @@ export class SnsFanoutStack extends Stack {
       DeliveriesTableName: this.deliveries.table.tableName,
       PayloadBucketName: this.payloads.bucket.bucketName,
     };
+    for (const [name, queue] of Object.entries({
+      Priority: this.priority,
+      Shipping: this.shipping,
+      Audit: this.audit,
+      FifoAudit: this.fifoAudit,
+      FifoPriority: this.fifoPriority,
+    })) {
+      outputs[`${name}DeadLetterQueueUrl`] = queue.deadLetterQueue.queueUrl;
+    }
+    for (const topic of [this.notifications, this.fifoNotifications]) {
+      for (const [name, { deadLetterQueue }] of topic.subscribed)
+        outputs[`${name}SubscriptionDeadLetterQueueUrl`] = deadLetterQueue.queue.queueUrl;
+    }
     for (const [outputId, value] of Object.entries(outputs)) new CfnOutput(this, outputId, { value });
   }
 }

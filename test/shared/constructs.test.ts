@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlarmTopic } from '../../lib/shared/alarm-topic';
+import { DeadLetterQueue } from '../../lib/shared/dead-letter-queue';
 import { HandlerFunction } from '../../lib/shared/handler-function';
 import { SecureBucket } from '../../lib/shared/secure-bucket';
 import { SecureTable } from '../../lib/shared/secure-table';
@@ -121,5 +122,35 @@ describe('HandlerFunction', () => {
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, memorySize: 64 }))).toBe(
       'Test/Fn: memorySize = 64 MB is out of range: allowed 128 to 10240 MB (Lambda quotas)',
     );
+  });
+});
+
+describe('DeadLetterQueue', () => {
+  test('14 days, SSE-SQS, TLS only, redrive allowed from the given sources, a not-empty alarm', () => {
+    const stack = testStack();
+    new DeadLetterQueue(stack, 'Dlq', { purpose: 'tests' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+      ReceiveMessageWaitTimeSeconds: 20,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'Dead letters of tests: the dead-letter queue is not empty',
+      Threshold: 1,
+    });
+  });
+
+  test.each([
+    [
+      { retentionPeriod: Duration.days(15) },
+      'Test/Dlq: retentionPeriod = 1296000 s is out of range: allowed 60 to 1209600 s (SQS message quotas)',
+    ],
+    [
+      { maxMessageSizeBytes: 2 * 1024 * 1024 },
+      'Test/Dlq: maxMessageSizeBytes = 2097152 bytes is out of range: allowed 1024 to 1048576 bytes (SQS message quotas)',
+    ],
+  ])('guard: %j', (props, message) => {
+    expect(errorOf(() => new DeadLetterQueue(testStack(), 'Dlq', { purpose: 'tests', ...props }))).toBe(message);
   });
 });

@@ -248,6 +248,36 @@ describe('FanoutTopic', () => {
       (t) => t.subscribeUrl('Hook', 'https://h.example.com', { minDelay: Duration.seconds(30), maxDelay: Duration.seconds(10) }),
       'Test/Fanout: Hook.minDelay = 30 s is longer than maxDelay = 10 s',
     ],
+
+    [
+      'e-mail on a FIFO topic',
+      (_t, s) => new FanoutTopic(s, 'F', { fifo: true }).subscribeEmail('Mail', 'a@example.com'),
+      'Test/F: Mail.address cannot be subscribed: a FIFO topic delivers to SQS queues only, not to e-mail',
+    ],
+    [
+      'HTTPS on a FIFO topic',
+      (_t, s) => new FanoutTopic(s, 'F', { fifo: true }).subscribeUrl('Hook', 'https://h.example.com'),
+      'Test/F: Hook.url cannot be subscribed: a FIFO topic delivers to SQS queues only, not to HTTP/S endpoints',
+    ],
+    [
+      'both an attribute and a body filter',
+      (t, s) =>
+        t.subscribeQueue('Q', new sqs.Queue(s, 'Q'), {
+          filterPolicy: { a: sns.SubscriptionFilter.existsFilter() },
+          filterPolicyWithMessageBody: { b: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.existsFilter()) },
+        }),
+      'Test/Fanout: Q.filterPolicy and filterPolicyWithMessageBody are exclusive: a subscription filters on attributes or on the body',
+    ],
+    [
+      'a minimum delay of 0 s',
+      (t) => t.subscribeUrl('Hook', 'https://h.example.com', { minDelay: Duration.seconds(0) }),
+      'Test/Fanout: Hook.minDelay = 0 s is out of range: allowed 1 to 3600 s (SNS delivery policy)',
+    ],
+    [
+      'a maximum delay over an hour',
+      (t) => t.subscribeUrl('Hook', 'https://h.example.com', { numRetries: 0, maxDelay: Duration.seconds(3601) }),
+      'Test/Fanout: Hook.maxDelay = 3601 s is out of range: allowed 1 to 3600 s (SNS delivery policy)',
+    ],
     ['bad e-mail', (t) => t.subscribeEmail('Mail', 'nobody'), 'Test/Fanout: Mail.address = "nobody" is not an e-mail address'],
     [
       'content-based deduplication on a standard topic',

@@ -119,23 +119,20 @@ describe('Decoupling-SnsFanout, sandbox profile', () => {
     expect(queues.filter((q) => !watched.has(q))).toEqual([]);
   });
 
-  test('outputs', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
-      [
-        'AlarmTopicArn',
-        'AuditQueueUrl',
-        'DeliveriesTableName',
-        'FifoAuditQueueUrl',
-        'FifoPriorityQueueUrl',
-        'FifoTopicArn',
-        'PayloadBucketName',
-        'PriorityQueueUrl',
-        'ProcessorFailuresQueueUrl',
-        'ProcessorLogGroupName',
-        'ShippingQueueUrl',
-        'TopicArn',
-      ].sort(),
-    );
+  test('outputs: topics, every queue and dead-letter queue, the table and the bucket', () => {
+    const queues = ['Priority', 'Shipping', 'Audit', 'FifoAudit', 'FifoPriority'];
+    const expected = [
+      'AlarmTopicArn',
+      'DeliveriesTableName',
+      'FifoTopicArn',
+      'PayloadBucketName',
+      'ProcessorFailuresQueueUrl',
+      'ProcessorLogGroupName',
+      'TopicArn',
+      'ProcessorSubscriptionDeadLetterQueueUrl',
+      ...queues.flatMap((q) => [`${q}QueueUrl`, `${q}DeadLetterQueueUrl`, `${q}SubscriptionDeadLetterQueueUrl`]),
+    ];
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(expected.sort());
   });
 });
 

@@ -1,7 +1,7 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { QueueConsumer, type QueueConsumerProps, QueueWithDeadLetter } from '../../lib/sqs-dlq';
+import { BacklogWorker, type BacklogWorkerProps, QueueConsumer, type QueueConsumerProps, QueueWithDeadLetter } from '../../lib/sqs-dlq';
 import { errorOf, testStack } from '../helpers';
 
 interface Setup {
@@ -149,5 +149,21 @@ describe('QueueConsumer', () => {
   ];
   test.each(guards)('%s', (_name, setup, message) => {
     expect(errorOf(() => build(setup))).toBe(message);
+  });
+});
+
+describe('BacklogWorker guards', () => {
+  const worker = (props: Partial<BacklogWorkerProps>) => {
+    const stack = testStack();
+    const source = new QueueWithDeadLetter(stack, 'Work');
+    return new BacklogWorker(stack, 'Worker', { source, ...props });
+  };
+  test.each<[Partial<BacklogWorkerProps>, string]>([
+    [{ minTasks: 5, maxTasks: 4 }, 'Test/Worker: minTasks = 5 is greater than maxTasks = 4'],
+    [{ maxTasks: 0 }, 'Test/Worker: maxTasks = 0 tasks is out of range: allowed 1 to 1000 tasks'],
+    [{ minTasks: -1 }, 'Test/Worker: minTasks = -1 tasks is out of range: allowed 0 to 1000 tasks'],
+    [{ minTasks: 1.5 }, 'Test/Worker: minTasks = 1.5 must be a whole number of tasks'],
+  ])('%j', (props, message) => {
+    expect(errorOf(() => worker(props))).toBe(message);
   });
 });
