@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { EndpointError, startJsonEndpoint } from './json-endpoint';
 
 /** One log event as CloudWatch Logs returns it. */
 export interface LogEvent {
@@ -28,44 +27,14 @@ const PAGE_SIZE = 1000;
  * made of terms and quoted phrases, all of which must appear; startTime, endTime, limit, nextToken)
  * and DescribeLogGroups. JSON and metric filter patterns are rejected with a clear error.
  */
-export function startLogs(): Promise<LocalLogs> {
+export async function startLogs(): Promise<LocalLogs> {
   const groups = new Map<string, LogEvent[]>();
   let counter = 0;
-  const server = createServer((req, res) => void handle(req, res));
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.split('.')[1] ?? '';
-    let input: Record<string, unknown>;
-    try {
-      input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-    } catch {
-      return reply(res, 400, { __type: 'InvalidParameterException', message: 'request body is not JSON' });
-    }
-    try {
-      if (operation === 'FilterLogEvents') return reply(res, 200, filter(input));
-      if (operation === 'DescribeLogGroups') {
-        const prefix = String(input.logGroupNamePrefix ?? '');
-        return reply(res, 200, {
-          logGroups: [...groups.keys()].filter((g) => g.startsWith(prefix)).map((logGroupName) => ({ logGroupName })),
-        });
-      }
-      return reply(res, 400, {
-        __type: 'UnknownOperationException',
-        message: `The local runtime's logs endpoint does not support ${operation || target}`,
-      });
-    } catch (error) {
-      const e = error as Error & { type?: string };
-      return reply(res, 400, { __type: e.type ?? 'InvalidParameterException', message: e.message });
-    }
-  }
-
-  function filter(input: Record<string, unknown>) {
+  const filter = (input: Record<string, unknown>) => {
     const name = String(input.logGroupName ?? input.logGroupIdentifier ?? '');
     const events = groups.get(name);
-    if (!events) throw Object.assign(new Error(`The specified log group does not exist: ${name}`), { type: 'ResourceNotFoundException' });
+    if (!events) throw new EndpointError('ResourceNotFoundException', `The specified log group does not exist: ${name}`);
     const terms = parsePattern(String(input.filterPattern ?? ''));
     const start = Number(input.nextToken ?? 0);
     const limit = Math.min(Number(input.limit ?? PAGE_SIZE), PAGE_SIZE);
@@ -76,29 +45,29 @@ export function startLogs(): Promise<LocalLogs> {
         terms.every((t) => e.message.includes(t)),
     );
     const page = matching.slice(start, start + limit);
-    return {
-      events: page,
-      searchedLogStreams: [],
-      ...(start + limit < matching.length ? { nextToken: String(start + limit) } : {}),
-    };
-  }
+    return { events: page, searchedLogStreams: [], ...(start + limit < matching.length ? { nextToken: String(start + limit) } : {}) };
+  };
+  const describe = (input: Record<string, unknown>) => {
+    const prefix = String(input.logGroupNamePrefix ?? '');
+    return { logGroups: [...groups.keys()].filter((g) => g.startsWith(prefix)).map((logGroupName) => ({ logGroupName })) };
+  };
 
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        endpoint: `http://127.0.0.1:${port}`,
-        put(logGroupName, logStreamName, message) {
-          const now = Date.now();
-          const events = groups.get(logGroupName) ?? [];
-          events.push({ logStreamName, timestamp: now, ingestionTime: now, message, eventId: String(++counter) });
-          groups.set(logGroupName, events);
-        },
-        events: (logGroupName) => groups.get(logGroupName) ?? [],
-        stop: () => new Promise<void>((done) => server.close(() => done())),
-      });
-    });
-  });
+  const endpoint = await startJsonEndpoint(
+    'CloudWatch Logs',
+    { FilterLogEvents: filter, DescribeLogGroups: describe },
+    'application/x-amz-json-1.1',
+  );
+  return {
+    endpoint: `http://127.0.0.1:${endpoint.port}`,
+    put(logGroupName, logStreamName, message) {
+      const now = Date.now();
+      const events = groups.get(logGroupName) ?? [];
+      events.push({ logStreamName, timestamp: now, ingestionTime: now, message, eventId: String(++counter) });
+      groups.set(logGroupName, events);
+    },
+    events: (logGroupName) => groups.get(logGroupName) ?? [],
+    stop: () => endpoint.stop(),
+  };
 }
 
 /** The terms of a CloudWatch Logs term pattern: words, or phrases in double quotes. */
@@ -116,9 +85,4 @@ export function parsePattern(pattern: string): string[] {
   for (const match of trimmed.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g))
     terms.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]);
   return terms;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-  res.end(JSON.stringify(body));
 }

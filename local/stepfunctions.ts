@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { EndpointError, startJsonEndpoint } from './json-endpoint';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node.js 22); Node.js 20 lacks it.
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -98,7 +97,7 @@ export function allStates(definition: Record<string, unknown>): Array<[string, R
  * ListExecutions, StopExecution and DescribeStateMachine; `region` names the executions' ARNs. Task states run through `runTask` (the
  * local functions and emulators); Wait states and Retry intervals take no time locally.
  */
-export function startStepFunctions(
+export async function startStepFunctions(
   machines: readonly StateMachineSpec[],
   runTask: TaskRunner,
   region: string,
@@ -243,46 +242,21 @@ export function startStepFunctions(
     },
   };
 
-  const server = createServer((req, res) => void handle(req, res));
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    try {
-      const fn = operations[operation];
-      if (!fn) throw apiError('UnknownOperationException', `The local Step Functions endpoint does not support ${operation}`);
-      const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
-      reply(res, 200, await fn(body));
-    } catch (error) {
-      const e = error as Error & { code?: string };
-      reply(res, 400, { __type: e.code ?? 'InvalidParameterValue', message: e.message });
-    }
-  }
-
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        // A *.localhost name: the SDK prefixes StartSyncExecution's host with `sync-`, which must resolve too.
-        endpoint: `http://sfn.localhost:${port}`,
-        idle: async () => {
-          await Promise.allSettled([...executions.values()].map((e) => e.done));
-        },
-        stop: async () => {
-          for (const e of executions.values()) if (e.status === 'RUNNING') e.abort?.();
-          await Promise.allSettled([...executions.values()].map((e) => e.done));
-          await new Promise<void>((done) => server.close(() => done()));
-        },
-      });
-    });
-  });
+  const endpoint = await startJsonEndpoint('Step Functions', operations, 'application/x-amz-json-1.0');
+  return {
+    // A *.localhost name: the SDK prefixes StartSyncExecution's host with `sync-`, which must resolve too.
+    endpoint: `http://sfn.localhost:${endpoint.port}`,
+    idle: async () => {
+      await Promise.allSettled([...executions.values()].map((e) => e.done));
+    },
+    stop: async () => {
+      for (const e of executions.values()) if (e.status === 'RUNNING') e.abort?.();
+      await Promise.allSettled([...executions.values()].map((e) => e.done));
+      await endpoint.stop();
+    },
+  };
 }
 
-function apiError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-  res.end(JSON.stringify(body));
+function apiError(code: string, message: string): EndpointError {
+  return new EndpointError(code, message);
 }

@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
@@ -10,6 +9,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { releaseMessages } from './queue-messages';
 
 /** Where to move messages from and to. */
 export interface RedriveRequest {
@@ -93,14 +93,7 @@ async function moveByHand(sqs: SQSClient, request: RedriveRequest): Promise<numb
     );
     const returned = (received.Messages ?? []).filter((m) => movedIds.has(m.MessageId as string));
     const messages = (received.Messages ?? []).filter((m) => !movedIds.has(m.MessageId as string));
-    if (returned.length > 0) {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: request.deadLetterQueueUrl,
-          Entries: returned.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    await releaseMessages(sqs, request.deadLetterQueueUrl, returned);
     if (messages.length === 0) {
       emptyReceives++;
       continue;

@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type MessageAttributeValue, PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deleteMessages, releaseMessages } from './queue-messages';
 import { eventually, expectThat, Run, runId, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
@@ -306,24 +301,13 @@ async function collect(c: Context, queueUrl: string, count: number, key: (m: Mes
         )
       ).Messages ?? [];
     const mine = messages.filter((m) => m.Body?.includes(c.id));
-    const others = messages.filter((m) => !m.Body?.includes(c.id));
-    if (others.length) {
-      await c.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: others.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    await releaseMessages(
+      c.sqs,
+      queueUrl,
+      messages.filter((m) => !m.Body?.includes(c.id)),
+    );
     for (const m of mine) got.push(key(m) ?? `unreadable:${m.MessageId}`);
-    if (mine.length) {
-      await c.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-    }
+    await deleteMessages(c.sqs, queueUrl, mine);
   };
   await eventually(`${count} messages in ${queueUrl.split('/').pop()}`, c.deadline, async () => {
     await receiveOnce(1);
@@ -351,27 +335,16 @@ async function collectInOrder(c: Context, queueUrl: string, count: number): Prom
         )
       ).Messages ?? [];
     const mine = messages.filter((m) => m.Body?.includes(c.id));
-    const others = messages.filter((m) => !m.Body?.includes(c.id));
     for (const m of mine) {
       const body = JSON.parse(m.Body ?? '{}') as { id?: string; seq?: number };
       got.push({ id: String(body.id), group: String(m.Attributes?.MessageGroupId), seq: Number(body.seq) });
     }
-    if (mine.length) {
-      await c.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-    }
-    if (others.length) {
-      await c.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: others.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    await deleteMessages(c.sqs, queueUrl, mine);
+    await releaseMessages(
+      c.sqs,
+      queueUrl,
+      messages.filter((m) => !m.Body?.includes(c.id)),
+    );
     return got.length >= count ? got : undefined;
   });
   return got;

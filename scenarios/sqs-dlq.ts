@@ -1,8 +1,6 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -11,6 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deleteMessages, releaseMessages } from './queue-messages';
 import { redrive } from './redrive';
 import { eventually, expectThat, Run, runId, type ScenarioResult } from './scenario';
 
@@ -238,7 +237,7 @@ async function runVariant(c: VariantContext): Promise<void> {
         );
       }
     }
-    await release(c, dlqUrl, deadLetters);
+    await releaseMessages(c.sqs, dlqUrl, deadLetters);
     return `${deadLetters.length} of ${poison.length} in the DLQ, each failed receives 1 to ${expectedMaxReceives}`;
   });
 
@@ -288,7 +287,7 @@ async function runVariant(c: VariantContext): Promise<void> {
         expectThat(message.Attributes?.MessageGroupId === sent?.groupId, `redriven ${message.MessageId} lost its message group`);
       }
     }
-    await deleteAll(c, dlqUrl, back);
+    await deleteMessages(c.sqs, dlqUrl, back);
     return `${result.moved} moved by ${result.method}; all ${back.length} failed again and returned to the DLQ (then deleted)`;
   });
 }
@@ -318,34 +317,12 @@ async function collectDeadLetters(
         if (m.Body?.includes(tag)) found.set(m.Body, m);
         else others.push(m);
       }
-      await release(c, dlqUrl, others); // not this run's: leave them for their owner
+      await releaseMessages(c.sqs, dlqUrl, others); // not this run's: leave them for their owner
       return found.size >= poison.length ? [...found.values()] : undefined;
     });
   } catch (error) {
-    await release(c, dlqUrl, [...found.values()]);
+    await releaseMessages(c.sqs, dlqUrl, [...found.values()]);
     throw error;
-  }
-}
-
-async function release(c: VariantContext, queueUrl: string, messages: readonly Message[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 10) {
-    await c.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-      }),
-    );
-  }
-}
-
-async function deleteAll(c: VariantContext, queueUrl: string, messages: readonly Message[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 10) {
-    await c.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
   }
 }
 
