@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { parse } from '@aws-lambda-powertools/parser';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
@@ -9,6 +8,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { type PayloadPointer, resolvePayload, s3Fetcher } from '../shared/claim-check';
 import { positiveIntEnv, requireEnv } from '../shared/env';
+import { validateJson } from '../shared/validate';
 
 z.config(en());
 
@@ -46,19 +46,8 @@ async function fetcher(): Promise<(pointer: PayloadPointer) => Promise<string>> 
 }
 
 function validate(payload: string): z.infer<typeof NotificationSchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload);
-  } catch {
-    throw new InvalidNotificationError('invalid notification: message is not JSON');
-  }
-  const result = parse(json, undefined, NotificationSchema, true);
-  if (!result.success) {
-    const issues = Array.isArray(result.error.cause) ? (result.error.cause as Array<{ path?: PropertyKey[]; message: string }>) : [];
-    throw new InvalidNotificationError(
-      `invalid notification: ${issues.map((i) => `${(i.path ?? []).map(String).join('.') || 'message'}: ${i.message}`).join('; ')}`,
-    );
-  }
+  const result = validateJson(payload, NotificationSchema, 'invalid notification', 'message');
+  if (!result.ok) throw new InvalidNotificationError(result.reason);
   return result.data;
 }
 

@@ -1,13 +1,13 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { parse } from '@aws-lambda-powertools/parser';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { en } from 'zod/locales';
 // zod/mini: the same validation as zod's classic API at a fraction of the bundle size.
 import * as z from 'zod/mini';
 import { positiveIntEnv, requireEnv } from '../shared/env';
+import { validateJson } from '../shared/validate';
 
 // zod/mini ships without messages; load the English ones so field errors say what is wrong.
 z.config(en());
@@ -65,29 +65,9 @@ export const idempotencyConfig = new IdempotencyConfig({
 
 /** Validates a record's body; throws {@link InvalidRecordError} naming the fields that are wrong. */
 export function parseOrder(record: SQSRecord): Order {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    throw new InvalidRecordError('invalid order: body is not JSON');
-  }
-  const result = parse(body, undefined, OrderSchema, true);
-  if (!result.success) {
-    throw new InvalidRecordError(`invalid order: ${describeIssues(result.error)}`);
-  }
+  const result = validateJson(record.body, OrderSchema, 'invalid order', 'body');
+  if (!result.ok) throw new InvalidRecordError(result.reason);
   return result.data;
-}
-
-/** The field errors of a failed parse (Standard Schema issues in the error's cause), as `path: message; ...`. */
-function describeIssues(error: Error): string {
-  const issues: unknown = error.cause;
-  if (!Array.isArray(issues)) return error.message;
-  return issues
-    .map((issue: { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string }) => {
-      const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
-      return `${path || 'body'}: ${issue.message}`;
-    })
-    .join('; ');
 }
 
 /**
