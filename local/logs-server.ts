@@ -14,8 +14,6 @@ export interface LocalLogs {
   readonly endpoint: string;
   /** Appends a line to a log group (created on first use). */
   put(logGroupName: string, logStreamName: string, message: string): void;
-  /** Every event of a log group, oldest first. */
-  events(logGroupName: string): readonly LogEvent[];
   stop(): Promise<void>;
 }
 
@@ -65,7 +63,6 @@ export async function startLogs(): Promise<LocalLogs> {
       events.push({ logStreamName, timestamp: now, ingestionTime: now, message, eventId: String(++counter) });
       groups.set(logGroupName, events);
     },
-    events: (logGroupName) => groups.get(logGroupName) ?? [],
     stop: () => endpoint.stop(),
   };
 }

@@ -57,8 +57,6 @@ interface Execution {
 /** The running Step Functions endpoint. */
 export interface LocalStepFunctions {
   readonly endpoint: string;
-  /** Waits for every running execution to end. */
-  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,12 +105,12 @@ export async function startStepFunctions(
 
   function start(machine: StateMachineSpec, name: string, input: string): Execution {
     const executionArn = `arn:aws:states:${region}:000000000000:execution:${machine.name}:${name}`;
-    if (executions.has(executionArn)) throw apiError('ExecutionAlreadyExists', `Execution already exists: '${executionArn}'`);
+    if (executions.has(executionArn)) throw new EndpointError('ExecutionAlreadyExists', `Execution already exists: '${executionArn}'`);
     let parsed: Json;
     try {
       parsed = JSON.parse(input) as Json;
     } catch {
-      throw apiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+      throw new EndpointError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
     const overrides: {
       taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>>;
@@ -185,12 +183,12 @@ export async function startStepFunctions(
 
   const machineOf = (arn: unknown): StateMachineSpec => {
     const machine = machines.find((m) => m.arn === String(arn));
-    if (!machine) throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
+    if (!machine) throw new EndpointError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
     return machine;
   };
   const executionOf = (arn: unknown): Execution => {
     const execution = executions.get(String(arn));
-    if (!execution) throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    if (!execution) throw new EndpointError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
     return execution;
   };
 
@@ -202,7 +200,7 @@ export async function startStepFunctions(
     StartSyncExecution: async (input) => {
       const machine = machineOf(input.stateMachineArn);
       if (machine.type !== 'EXPRESS')
-        throw apiError('StateMachineTypeNotSupported', 'This operation is only supported by EXPRESS state machines');
+        throw new EndpointError('StateMachineTypeNotSupported', 'This operation is only supported by EXPRESS state machines');
       const e = start(machine, String(input.name ?? randomUUID()), String(input.input ?? '{}'));
       await e.done;
       return describe(e);
@@ -246,17 +244,10 @@ export async function startStepFunctions(
   return {
     // A *.localhost name: the SDK prefixes StartSyncExecution's host with `sync-`, which must resolve too.
     endpoint: `http://sfn.localhost:${endpoint.port}`,
-    idle: async () => {
-      await Promise.allSettled([...executions.values()].map((e) => e.done));
-    },
     stop: async () => {
       for (const e of executions.values()) if (e.status === 'RUNNING') e.abort?.();
       await Promise.allSettled([...executions.values()].map((e) => e.done));
       await endpoint.stop();
     },
   };
-}
-
-function apiError(code: string, message: string): EndpointError {
-  return new EndpointError(code, message);
 }

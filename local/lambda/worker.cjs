@@ -2,22 +2,12 @@
 // (the function's environment), its own module registry (the bundle's module-scope state survives
 // between invocations, as in a warm Lambda environment), terminated on timeout.
 'use strict';
-const dns = require('node:dns');
 const Module = require('node:module');
 const path = require('node:path');
 const { parentPort, workerData } = require('node:worker_threads');
 
-// *.localhost -> 127.0.0.1 (virtual-hosted-style S3 and fauxqs queue URLs).
-const originalLookup = dns.lookup;
-dns.lookup = function lookup(hostname, options, callback) {
-  const cb = typeof options === 'function' ? options : callback;
-  const all = typeof options === 'object' && options !== null && options.all;
-  if (hostname === 'localhost' || (typeof hostname === 'string' && hostname.endsWith('.localhost'))) {
-    process.nextTick(() => (all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)));
-    return;
-  }
-  return originalLookup.call(dns, hostname, options, callback);
-};
+// *.localhost -> 127.0.0.1 (virtual-hosted-style S3 and fauxqs queue URLs), as in the runtime's process.
+require('../localhost-dns.cjs').resolveLocalhostNames();
 
 // Modules the bundle leaves external (@aws-sdk/*) resolve from the project's node_modules, as
 // they would from the Lambda runtime's.
