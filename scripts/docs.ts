@@ -6,13 +6,19 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type DocumentedSetting, type Range, SNS_SETTINGS, SQS_SETTINGS } from '../lib/shared/limits';
+import { type DocumentedSetting, type Range, SNS_FACTS, SNS_SETTINGS, SQS_FACTS, SQS_SETTINGS } from '../lib/shared/limits';
 
-/** The generated tables: marker name, guide file, rows. */
-export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[] }> = [
-  { name: 'sqs-dlq', file: 'docs/patterns/sqs-dlq.md', settings: SQS_SETTINGS },
-  { name: 'sns-fanout', file: 'docs/patterns/sns-fanout.md', settings: SNS_SETTINGS },
+/** The generated blocks of each guide: marker name, guide file, table rows and prose facts. */
+export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> = [
+  { name: 'sqs-dlq', file: 'docs/patterns/sqs-dlq.md', settings: SQS_SETTINGS, facts: SQS_FACTS },
+  { name: 'sns-fanout', file: 'docs/patterns/sns-fanout.md', settings: SNS_SETTINGS, facts: SNS_FACTS },
 ];
+
+/** A guide with its generated blocks rendered: the limits table and the facts list. */
+export function renderGuide(text: string, table: (typeof TABLES)[number]): string {
+  const withTable = replaceBlock(text, table.name, renderTable(table.settings));
+  return replaceBlock(withTable, table.name, table.facts.map((f) => `- ${f}`).join('\n'), 'facts');
+}
 
 const ROOT = path.join(__dirname, '..');
 
@@ -63,9 +69,9 @@ export function renderTable(settings: readonly DocumentedSetting[]): string {
 }
 
 /** Replaces the marked block of `text`; throws when the markers are missing. */
-export function replaceBlock(text: string, name: string, body: string): string {
-  const begin = `<!-- BEGIN limits:${name} -->`;
-  const end = `<!-- END limits:${name} -->`;
+export function replaceBlock(text: string, name: string, body: string, kind = 'limits'): string {
+  const begin = `<!-- BEGIN ${kind}:${name} -->`;
+  const end = `<!-- END ${kind}:${name} -->`;
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`missing ${begin} ... ${end} markers`);
@@ -78,14 +84,14 @@ function main(): void {
   for (const table of TABLES) {
     const file = path.join(ROOT, table.file);
     const text = readFileSync(file, 'utf8');
-    const next = replaceBlock(text, table.name, renderTable(table.settings));
+    const next = renderGuide(text, table);
     if (next === text) continue;
     stale++;
-    if (check) console.error(`${table.file}: limits table is stale; run npm run docs`);
+    if (check) console.error(`${table.file}: generated limits are stale; run npm run docs`);
     else writeFileSync(file, next);
   }
   if (check && stale) process.exit(1);
-  console.log(check ? 'docs: limits tables are current' : `docs: ${stale} guide(s) updated`);
+  console.log(check ? 'docs: generated limits are current' : `docs: ${stale} guide(s) updated`);
 }
 
 if (require.main === module) main();

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatValue, renderTable, replaceBlock, TABLES } from '../scripts/docs';
+import { formatValue, renderGuide, replaceBlock, TABLES } from '../scripts/docs';
 
 describe('guides quote limits.ts, not retyped numbers', () => {
-  test.each(TABLES.map((t) => [t.file, t] as const))('%s limits table is current (npm run docs)', (_file, table) => {
+  test.each(TABLES.map((t) => [t.file, t] as const))('%s limits table and facts are current (npm run docs)', (_file, table) => {
     const text = readFileSync(path.join(__dirname, '..', table.file), 'utf8');
-    expect(replaceBlock(text, table.name, renderTable(table.settings))).toBe(text);
+    expect(renderGuide(text, table)).toBe(text);
   });
 
   test('values are shown with their unit and a readable equivalent', () => {

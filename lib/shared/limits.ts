@@ -272,3 +272,20 @@ export const SNS_SETTINGS: readonly DocumentedSetting[] = [
     citation: 'SNS Developer Guide, "Amazon SNS message delivery retries"',
   },
 ];
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Quotas the SQS + DLQ guide states in prose, rendered from the constants above. */
+export const SQS_FACTS: readonly string[] = [
+  'Standard queues: a nearly unlimited number of API calls per second per action (SQS Developer Guide, "Amazon SQS message quotas").',
+  `FIFO queues without high-throughput mode: ${count(SQS.fifoTransactionsPerSecond)} API calls per second per action, ${count(SQS.fifoBatchedMessagesPerSecond)} messages per second with batches of ${SQS.maxBatchEntries} (same source); high-throughput mode partitions by message group and raises the limit, so spread messages over many message group ids.`,
+  `Batch calls (SendMessageBatch, DeleteMessageBatch, ReceiveMessage) carry at most ${SQS.maxBatchEntries} messages.`,
+  `Queue names: at most ${SQS.maxQueueNameLength} characters, the .fifo suffix included.`,
+];
+
+/** Quotas the SNS fan-out guide states in prose, rendered from the constants above. */
+export const SNS_FACTS: readonly string[] = [
+  `Publish: at most ${count(SNS.maxMessageSizeBytes)} bytes (256 KiB), message attributes included (SNS Developer Guide, "Amazon SNS quotas").`,
+  `The AWS extended client libraries carry payloads up to ${count(SNS.extendedClientMaxBytes / (1024 * 1024 * 1024))} GiB through S3; this project's claim check uses their wire format.`,
+  `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
+];
