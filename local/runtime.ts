@@ -203,7 +203,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const logs: Array<{ functionName: string; line: string }> = [];
   const functions = new Map<string, LocalFunction>();
-  const functionsByArn = new Map<string, LocalFunction>();
+  // Functions by name and by ARN, and the `<stack>/<logicalId>` key each is known by.
+  const functionsByRef = new Map<string, LocalFunction>();
+  const functionKeys = new Map<LocalFunction, string>();
   const asyncInvokers = new Map<string, AsyncInvoker>();
   const eventSources = new Map<string, SqsEventSource>();
   const snsLambdas: SnsLambdaSubscription[] = [];
@@ -245,9 +247,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 
   const invokerFor = (functionRefOrArn: string): AsyncInvoker => {
-    const fn = functionsByArn.get(functionRefOrArn) ?? [...functions.values()].find((f) => f.spec.functionName === functionRefOrArn);
+    const fn = functionsByRef.get(functionRefOrArn);
     if (!fn) throw new Error(`function ${functionRefOrArn} is not emulated locally`);
-    const key = [...functions.entries()].find(([, f]) => f === fn)?.[0] as string;
+    const key = functionKeys.get(fn) as string;
     let invoker = asyncInvokers.get(key);
     if (!invoker) {
       invoker = new AsyncInvoker(fn, { maxRetries: 2, deadLetterArn: fn.spec.deadLetterArn }, deliver, retryDelaySeconds, options.onError);
@@ -259,9 +261,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   /** Runs one Task state of a state machine on the local functions and emulators. */
   runTask = async (resource: string, input: unknown): Promise<never> => {
     const lambdaInvoke = async (functionRef: string, payload: unknown) => {
-      const fn =
-        functionsByArn.get(functionRef.replace(/:\$LATEST$/, '')) ??
-        [...functions.values()].find((f) => f.spec.functionName === functionRef);
+      const fn = functionsByRef.get(functionRef.replace(/:\$LATEST$/, ''));
       if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${functionRef}`);
       const outcome = await fn.invoke(payload);
       if (!outcome.ok) throw new TaskError(outcome.error.errorType, outcome.error.errorMessage);
@@ -507,7 +507,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
               },
             });
             functions.set(`${stackName}/${logicalId}`, fn);
-            functionsByArn.set(spec.functionArn, fn);
+            functionKeys.set(fn, `${stackName}/${logicalId}`);
+            // Templates name a function by its name (Ref) or its ARN (Fn::GetAtt).
+            functionsByRef.set(spec.functionArn, fn);
+            functionsByRef.set(spec.functionName, fn);
             created.set(logicalId, { ref: spec.functionName, attributes: { Arn: spec.functionArn } });
             break;
           }
@@ -527,7 +530,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           case 'AWS::Lambda::EventSourceMapping': {
             const sourceArn = String(prop('EventSourceArn'));
             const functionRef = String(prop('FunctionName'));
-            const fn = functionsByArn.get(functionRef) ?? [...functions.values()].find((f) => f.spec.functionName === functionRef);
+            const fn = functionsByRef.get(functionRef);
             const queueUrl = queuesByArn.get(sourceArn);
             if (!fn || !queueUrl) {
               list(logicalId, resource.Type, `source ${sourceArn} or function ${functionRef} is not emulated`);
@@ -589,7 +592,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           const queueId = queueIds.get(subscription.endpoint);
           if (queueId) check = snsCanUseQueueKey(template, queueId, subscription.topicArn, LOCAL_ACCOUNT_ID, resolver);
         } else if (subscription.protocol === 'lambda') {
-          const fn = functionsByArn.get(subscription.endpoint);
+          const fn = functionsByRef.get(subscription.endpoint);
           if (fn)
             check = snsMayInvoke(template, [fn.spec.functionName, fn.spec.functionArn], fn.spec.logicalId, subscription.topicArn, resolver);
         }
