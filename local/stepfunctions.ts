@@ -31,13 +31,7 @@ export interface StateMachineSpec {
 /** Runs the work of one Task state: the resource ARN and the state's effective input. */
 export type TaskRunner = (resource: string, input: Json) => Promise<Json>;
 
-/** A Task failure with the error name Retry and Catch match on (for Lambda, the function's errorType). */
-export class TaskError extends Error {
-  public constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+export { TaskError } from './services/service';
 
 interface Execution {
   readonly executionArn: string;

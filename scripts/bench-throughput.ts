@@ -28,6 +28,7 @@ import { synthesizeForLocal } from '../local/assembly';
 import { startFauxqs } from '../local/emulator';
 import { resolveLocalhostNames } from '../local/localhost-dns';
 import { readAssembly, type StackInput, startLocalRuntime } from '../local/runtime';
+import { SqsEventSource as LocalSqsEventSource } from '../local/triggers/sqs-event-source';
 
 const SENDERS = 4;
 const RECEIVERS = 5;
@@ -107,7 +108,9 @@ async function runtimeRate(stacks: StackInput[], stackName: string, queueOutput:
   });
   try {
     const queueUrl = runtime.outputs(stackName)[queueOutput];
-    const source = [...runtime.eventSources.values()].find((s) => s.spec.queueUrl === queueUrl);
+    const source = [...runtime.eventSources.values()].find(
+      (s): s is LocalSqsEventSource => s instanceof LocalSqsEventSource && s.spec.queueUrl === queueUrl,
+    );
     if (!source) throw new Error(`no event source on ${queueOutput}`);
     const started = Date.now();
     await sendAll(client, queueUrl, bodies);
