@@ -1,15 +1,15 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { PATTERNS } from './patterns';
 import { readAppConfig } from './shared/context';
+import type { ContextKey } from './shared/context-keys';
+import type { PatternConfig } from './shared/pattern';
 import { profileSettings } from './shared/profile';
-import { SnsFanoutStack } from './sns-fanout';
-import { SqsDlqStack } from './sqs-dlq';
 
-/** The stack ids, fixed so that folders, stacks and docs line up. */
-export const STACK_IDS = {
-  sqsDlq: 'Decoupling-SqsDlq',
-  snsFanout: 'Decoupling-SnsFanout',
-} as const;
+/** The stack ids by camel-cased pattern name (`sqsDlq`), fixed so that folders, stacks and docs line up. */
+export const STACK_IDS: Readonly<Record<string, string>> = Object.fromEntries(
+  PATTERNS.map((p) => [p.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), p.stackId]),
+);
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions extends AppProps {
@@ -21,26 +21,19 @@ export interface BuildAppOptions extends AppProps {
 }
 
 /**
- * Builds the app: reads and validates context once, then creates one stack per pattern. Bad context
- * throws a one-line error naming the key, the value and what is allowed.
+ * Builds the app: reads and validates context once, then creates one stack per pattern of
+ * `lib/patterns.ts`. Bad or unknown context throws a one-line error naming the key.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const { nag = true, ...appProps } = options;
   const app = new App(appProps);
   const config = readAppConfig(app.node);
-  const settings = profileSettings(config.profile);
-
-  new SqsDlqStack(app, STACK_IDS.sqsDlq, {
-    settings,
+  const patternConfig: PatternConfig = {
+    settings: profileSettings(config.profile),
     alarmEmail: config.alarmEmail,
-    backlogWorker: config.backlogWorker,
-  });
-  new SnsFanoutStack(app, STACK_IDS.snsFanout, {
-    settings,
-    alarmEmail: config.alarmEmail,
-    notificationEmail: config.notificationEmail,
-    webhookUrl: config.webhookUrl,
-  });
+    get: <T>(key: ContextKey<T>) => config[key.name] as T | undefined,
+  };
+  for (const pattern of PATTERNS) pattern.build(app, patternConfig);
 
   Tags.of(app).add('project', 'decoupling-patterns');
   Tags.of(app).add('profile', config.profile);

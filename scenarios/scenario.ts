@@ -1,5 +1,21 @@
 import type { Target } from '../local/target';
 
+/** What a scenario needs to run. */
+export interface ScenarioOptions {
+  readonly report?: (line: string) => void;
+  readonly stackName?: string;
+}
+
+/** One pattern's scenario: `scenarios/<pattern>.ts` exports it as `scenario`. */
+export interface ScenarioDefinition {
+  readonly pattern: string;
+  /** The app's stack id for the pattern. */
+  readonly stack: string;
+  /** What it proves, in one line. */
+  readonly description: string;
+  readonly run: (target: Target, options: ScenarioOptions) => Promise<ScenarioResult>;
+}
+
 /** Message accounting a scenario reports. */
 export interface Counters {
   /** Messages the scenario sent (duplicates included). */

@@ -5,7 +5,7 @@ import { type MessageAttributeValue, PublishBatchCommand, PublishCommand, SNSCli
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
 import { deleteMessages, releaseMessages } from './queue-messages';
-import { eventually, expectThat, Run, runId, type ScenarioResult } from './scenario';
+import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
 export const SNS_FANOUT_STACK = 'Decoupling-SnsFanout';
@@ -362,3 +362,11 @@ function largeNotification(id: string, bytes: number) {
   const blob = pattern.repeat(Math.ceil((bytes - overhead) / pattern.length)).slice(0, bytes - overhead);
   return { id, kind: base.kind, amount: base.amount, body: JSON.stringify({ ...base, blob }) };
 }
+
+/** The sns-fanout scenario, for the registry of `scenarios/index.ts`. */
+export const scenario: ScenarioDefinition = {
+  pattern: 'sns-fanout',
+  stack: SNS_FANOUT_STACK,
+  description: 'filtered fan-out to queues and Lambda, FIFO order and deduplication, 1 MiB claim check, failure destination',
+  run: (target, options) => runSnsFanoutScenario(target, options),
+};

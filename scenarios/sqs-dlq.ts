@@ -11,7 +11,7 @@ import {
 import { requireOutput, type Target } from '../local/target';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { redrive } from './redrive';
-import { eventually, expectThat, Run, runId, type ScenarioResult } from './scenario';
+import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
 export const SQS_DLQ_STACK = 'Decoupling-SqsDlq';
@@ -368,3 +368,11 @@ async function failedReceiveCounts(c: VariantContext, logGroupName: string, mess
   } while (nextToken);
   return counts.sort((a, b) => a - b);
 }
+
+/** The sqs-dlq scenario, for the registry of `scenarios/index.ts`. */
+export const scenario: ScenarioDefinition = {
+  pattern: 'sqs-dlq',
+  stack: SQS_DLQ_STACK,
+  description: 'orders processed exactly once, poison messages dead-lettered after maxReceiveCount, DLQ redriven',
+  run: (target, options) => runSqsDlqScenario(target, options),
+};

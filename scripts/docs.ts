@@ -1,18 +1,18 @@
 /**
  * `npm run docs`: renders the limits tables of the guides from lib/shared/limits.ts, between
  * `<!-- BEGIN limits:<name> -->` and `<!-- END limits:<name> -->` markers, so that no number in a
- * guide is typed by hand. `npm run docs -- --check` exits 1 when a guide is stale (the test suite
+ * guide is typed by hand, and the README's pattern and context tables from the pattern registry. `npm run docs -- --check` exits 1 when a guide is stale (the test suite
  * runs the same check).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type DocumentedSetting, type Range, SNS_FACTS, SNS_SETTINGS, SQS_FACTS, SQS_SETTINGS } from '../lib/shared/limits';
+import { PATTERNS } from '../lib/patterns';
+import { contextKeys } from '../lib/shared/context';
+import type { DocumentedSetting, Range } from '../lib/shared/limits';
 
-/** The generated blocks of each guide: marker name, guide file, table rows and prose facts. */
-export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> = [
-  { name: 'sqs-dlq', file: 'docs/patterns/sqs-dlq.md', settings: SQS_SETTINGS, facts: SQS_FACTS },
-  { name: 'sns-fanout', file: 'docs/patterns/sns-fanout.md', settings: SNS_SETTINGS, facts: SNS_FACTS },
-];
+/** The generated blocks of each guide (one per pattern): marker name, guide file, table rows and prose facts. */
+export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> =
+  PATTERNS.map((p) => ({ name: p.name, file: `docs/patterns/${p.name}.md`, ...p.guide }));
 
 /** A guide with its generated blocks rendered: the limits table and the facts list. */
 export function renderGuide(text: string, table: (typeof TABLES)[number]): string {
@@ -78,20 +78,43 @@ export function replaceBlock(text: string, name: string, body: string, kind = 'l
   return `${text.slice(0, from + begin.length)}\n${body}\n${text.slice(to)}`;
 }
 
+/** The README's pattern table and context table, rendered from the registry and its context keys. */
+export function renderReadme(text: string): string {
+  const patterns = [
+    '| pattern | stack | guide |',
+    '|---|---|---|',
+    ...PATTERNS.map((p) => `| ${p.title} | \`${p.stackId}\` | [docs/patterns/${p.name}.md](docs/patterns/${p.name}.md) |`),
+  ].join('\n');
+  const context = [
+    '| context key | values | effect |',
+    '|---|---|---|',
+    ...contextKeys().map((k) => `| \`${k.name}\` | ${k.allowed.replace(/\|/g, '\\|')} | ${k.description} |`),
+  ].join('\n');
+  return replaceBlock(replaceBlock(text, 'patterns', patterns, 'readme'), 'context', context, 'readme');
+}
+
+/** Every generated file: its path and how to render it from its current text. */
+export function generatedFiles(): ReadonlyArray<{ file: string; render: (text: string) => string }> {
+  return [
+    ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table) })),
+    { file: 'README.md', render: renderReadme },
+  ];
+}
+
 function main(): void {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const table of TABLES) {
-    const file = path.join(ROOT, table.file);
+  for (const generated of generatedFiles()) {
+    const file = path.join(ROOT, generated.file);
     const text = readFileSync(file, 'utf8');
-    const next = renderGuide(text, table);
+    const next = generated.render(text);
     if (next === text) continue;
     stale++;
-    if (check) console.error(`${table.file}: generated limits are stale; run npm run docs`);
+    if (check) console.error(`${generated.file}: generated parts are stale; run npm run docs`);
     else writeFileSync(file, next);
   }
   if (check && stale) process.exit(1);
-  console.log(check ? 'docs: generated limits are current' : `docs: ${stale} guide(s) updated`);
+  console.log(check ? 'docs: generated parts are current' : `docs: ${stale} file(s) updated`);
 }
 
 if (require.main === module) main();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatValue, renderGuide, replaceBlock, TABLES } from '../scripts/docs';
+import { formatValue, renderGuide, renderReadme, replaceBlock, TABLES } from '../scripts/docs';
 
 describe('guides quote limits.ts, not retyped numbers', () => {
   test.each(TABLES.map((t) => [t.file, t] as const))('%s limits table and facts are current (npm run docs)', (_file, table) => {
@@ -22,5 +22,12 @@ describe('guides quote limits.ts, not retyped numbers', () => {
     expect(() => replaceBlock('# guide', 'sqs-dlq', 'x')).toThrow(
       'missing <!-- BEGIN limits:sqs-dlq --> ... <!-- END limits:sqs-dlq --> markers',
     );
+  });
+});
+
+describe('the README tables come from the registry', () => {
+  test('pattern and context tables are current (npm run docs)', () => {
+    const text = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(renderReadme(text)).toBe(text);
   });
 });

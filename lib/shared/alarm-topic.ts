@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { isEmail } from './context';
+import { isEmail } from './context-keys';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PropError } from './guards';
 

@@ -1,90 +1,97 @@
 import type { Node } from 'constructs';
+import { PATTERNS } from '../patterns';
+import { type ContextKey, emailKey, oneOfKey } from './context-keys';
+import type { PatternDefinition } from './pattern';
 import { PROFILES, type Profile } from './profile';
 
-/** The context keys `lib/app.ts` reads, in one place so that docs and errors name them the same way. */
-export const CONTEXT_KEYS = {
-  profile: 'profile',
-  alarmEmail: 'alarmEmail',
-  backlogWorker: 'backlogWorker',
-  notificationEmail: 'notificationEmail',
-  webhookUrl: 'webhookUrl',
-} as const;
+export { ContextError, isEmail } from './context-keys';
 
-/** The typed, validated app configuration read from CDK context. */
+/** The keys every pattern shares. */
+export const PROFILE_KEY = oneOfKey(
+  'profile',
+  PROFILES,
+  'sandbox: smallest sizes, no always-on compute, everything deleted with the stack, 7-day logs; production: data and keys retained, 1-year logs, multi-AZ where the service has it',
+  ' (default sandbox)',
+);
+export const ALARM_EMAIL_KEY = emailKey(
+  'alarmEmail',
+  "subscribes the address to every stack's alarm topic (SNS sends a confirmation mail first)",
+);
+
+/**
+ * The typed, validated app configuration read from CDK context: the profile, the alarm address, and
+ * every key of every pattern by name (undefined when unset).
+ */
 export interface AppConfig {
   /** Deployment profile. */
   readonly profile: Profile;
   /** Address subscribed to every stack's alarm topic, when given. */
   readonly alarmEmail?: string;
-  /** Explicit on/off for the SQS backlog worker; undefined means "the profile decides". */
-  readonly backlogWorker?: boolean;
-  /** Address subscribed to the SNS fan-out topic, when given (else alarmEmail). */
-  readonly notificationEmail?: string;
-  /** HTTPS endpoint subscribed to the SNS fan-out topic, when given. */
-  readonly webhookUrl?: string;
+  readonly [key: string]: unknown;
 }
 
-/** Bad context: one line naming the key, the value and what is allowed. */
-export class ContextError extends Error {
-  public constructor(key: string, value: unknown, allowed: string) {
-    super(`Invalid context ${key}=${JSON.stringify(value)}: allowed ${allowed}`);
+/** An unknown context key: one line naming it and the closest known key. */
+export class UnknownContextError extends Error {
+  public constructor(key: string, closest: string | undefined, known: readonly string[]) {
+    const hint = closest ? `did you mean ${closest}? ` : '';
+    super(`Unknown context key ${key}: ${hint}known keys: ${known.join(', ')}`);
     this.name = 'ContextError';
   }
 }
 
-// One local part, one @, a dotted domain with a 2+ letter top level; no spaces. Deliberately simple:
-// SNS sends a confirmation mail, which is the real check.
-const EMAIL =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+/** Bare keys that the CDK CLI and toolkit set themselves. */
+const CDK_KEYS = new Set(['cli-telemetry', 'acknowledged-issue-numbers']);
 
-/** Whether `value` looks like an e-mail address SNS can subscribe. */
-export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value);
+/**
+ * Whether a key is CDK's own: feature flags (`@aws-cdk/...`), namespaced settings (`aws:cdk:...`),
+ * context provider lookups cached in cdk.context.json (`availability-zones:account=...`), and the
+ * CLI's bare keys.
+ */
+export function isCdkContextKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || CDK_KEYS.has(key);
 }
 
-function readProfile(node: Node): Profile {
-  const raw: unknown = node.tryGetContext(CONTEXT_KEYS.profile);
-  if (raw === undefined) return 'sandbox';
-  if (typeof raw === 'string' && (PROFILES as readonly string[]).includes(raw)) return raw as Profile;
-  throw new ContextError(CONTEXT_KEYS.profile, raw, `${PROFILES.join(' | ')} (default sandbox)`);
+/** Every context key the app reads: the shared ones, then each pattern's, once each. */
+export function contextKeys(patterns: readonly PatternDefinition[] = PATTERNS): ContextKey[] {
+  const keys = new Map<string, ContextKey>();
+  for (const key of [PROFILE_KEY, ALARM_EMAIL_KEY, ...patterns.flatMap((p) => p.contextKeys)]) keys.set(key.name, key);
+  return [...keys.values()];
 }
 
-function readEmail(node: Node, key: string): string | undefined {
-  const raw: unknown = node.tryGetContext(key);
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string' && isEmail(raw.trim())) return raw.trim();
-  throw new ContextError(key, raw, 'an e-mail address such as ops@example.com, or unset');
-}
-
-function readHttpsUrl(node: Node, key: string): string | undefined {
-  const raw: unknown = node.tryGetContext(key);
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string') {
-    try {
-      const url = new URL(raw);
-      if (url.protocol === 'https:' && url.hostname !== '') return raw;
-    } catch {
-      // reported below
-    }
+/**
+ * Reads and validates every context key the app uses. Called once, by `buildApp()`. A bad value or
+ * a key the app does not know (a typo such as `profle`) fails with one line.
+ */
+export function readAppConfig(node: Node, patterns: readonly PatternDefinition[] = PATTERNS): AppConfig {
+  const keys = contextKeys(patterns);
+  const names = keys.map((k) => k.name);
+  for (const given of Object.keys(node.getAllContext() as Record<string, unknown>)) {
+    if (isCdkContextKey(given) || names.includes(given)) continue;
+    throw new UnknownContextError(given, closest(given, names), names);
   }
-  throw new ContextError(key, raw, 'an https:// URL, or unset');
+  const values: Record<string, unknown> = {};
+  for (const key of keys) values[key.name] = key.read(node.tryGetContext(key.name));
+  return { ...values, profile: (values.profile as Profile | undefined) ?? 'sandbox' } as AppConfig;
 }
 
-function readBoolean(node: Node, key: string): boolean | undefined {
-  const raw: unknown = node.tryGetContext(key);
-  if (raw === undefined) return undefined;
-  if (raw === true || raw === 'true') return true;
-  if (raw === false || raw === 'false') return false;
-  throw new ContextError(key, raw, 'true | false, or unset');
+/** The known key closest to `key` (case-insensitive edit distance at most 3), if any. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance <= 3 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
 }
 
-/** Reads and validates every context key the app uses. Called once, by `buildApp()`. */
-export function readAppConfig(node: Node): AppConfig {
-  return {
-    profile: readProfile(node),
-    alarmEmail: readEmail(node, CONTEXT_KEYS.alarmEmail),
-    backlogWorker: readBoolean(node, CONTEXT_KEYS.backlogWorker),
-    notificationEmail: readEmail(node, CONTEXT_KEYS.notificationEmail),
-    webhookUrl: readHttpsUrl(node, CONTEXT_KEYS.webhookUrl),
-  };
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

@@ -8,7 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from '../shared/alarms';
-import { isEmail } from '../shared/context';
+import { isEmail } from '../shared/context-keys';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardInteger, guardRange, PropError, seconds } from '../shared/guards';
 import { SNS } from '../shared/limits';

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../lib/app';
-import { isEmail, readAppConfig } from '../../lib/shared/context';
+import { PATTERNS } from '../../lib/patterns';
+import { contextKeys, isCdkContextKey, isEmail, readAppConfig } from '../../lib/shared/context';
 import { errorOf, NO_BUNDLING } from '../helpers';
 
 function config(context: Record<string, unknown>) {
@@ -46,4 +47,39 @@ describe('context', () => {
       expect(isEmail(email)).toBe(false);
     },
   );
+});
+
+describe('strict context: an unknown key fails synth with one line naming it and the closest known key', () => {
+  test.each([
+    [{ profle: 'production' }, 'Unknown context key profle: did you mean profile? known keys: '],
+    [{ alarmemail: 'ops@example.com' }, 'Unknown context key alarmemail: did you mean alarmEmail? known keys: '],
+    [{ backlogworker: 'true' }, 'Unknown context key backlogworker: did you mean backlogWorker? known keys: '],
+    [{ webhook: 'https://example.com' }, 'Unknown context key webhook: did you mean webhookUrl? '],
+    [{ somethingElse: 'x' }, 'Unknown context key somethingElse: known keys: profile, alarmEmail, '],
+  ])('%j', (context, start) => {
+    const error = errorOf(() => buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false }));
+    expect(error.startsWith(start)).toBe(true);
+    expect(error).not.toContain('\n');
+  });
+
+  test("CDK's own keys are accepted: feature flags, aws:cdk:*, cached lookups, the CLI's bare keys", () => {
+    for (const key of [
+      '@aws-cdk/core:newFlag',
+      'aws:cdk:enable-path-metadata',
+      'availability-zones:account=1:region=eu-west-1',
+      'cli-telemetry',
+    ]) {
+      expect(isCdkContextKey(key)).toBe(true);
+    }
+    expect(() =>
+      config({ '@aws-cdk/aws-s3:someFlag': true, 'aws:cdk:version-reporting': false, 'acknowledged-issue-numbers': [1] }),
+    ).not.toThrow();
+  });
+
+  test('every pattern key is known, and the keys are listed once', () => {
+    const names = contextKeys().map((k) => k.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.slice(0, 2)).toEqual(['profile', 'alarmEmail']);
+    for (const pattern of PATTERNS) for (const key of pattern.contextKeys) expect(names).toContain(key.name);
+  });
 });
