@@ -1,8 +1,24 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { LocalRuntime } from './runtime';
 
-/** The services a scenario talks to. */
-export type Service = 'sqs' | 'sns' | 's3' | 'dynamodb' | 'logs' | 'sfn';
+/**
+ * The services a scenario talks to, by the local runtime's service names (`LocalEndpoints.services`);
+ * on AWS each is the SDK's default endpoint.
+ */
+export type Service =
+  | 'sqs'
+  | 'sns'
+  | 's3'
+  | 'dynamodb'
+  | 'logs'
+  | 'sfn'
+  | 'lambda'
+  | 'events'
+  | 'batch'
+  | 'secretsmanager'
+  | 'apigateway'
+  | 'appflow'
+  | 'mq';
 
 /** What an SDK v3 client needs to reach a target (spread into the client's constructor). */
 export interface ClientConfig {
@@ -42,13 +58,10 @@ export class TargetError extends Error {
 export function localTarget(runtime: LocalRuntime, options: { retryDelaySeconds: number; slackSeconds?: number }): Target {
   const { endpoints } = runtime;
   const base = { region: endpoints.region, credentials: endpoints.credentials };
-  const endpointOf: Record<Service, string> = {
-    sqs: endpoints.sqs,
-    sns: endpoints.sns,
-    s3: endpoints.s3,
-    dynamodb: endpoints.dynamodb,
-    logs: endpoints.logs,
-    sfn: endpoints.sfn,
+  const endpointOf = (service: Service): string => {
+    const endpoint = endpoints.services[service];
+    if (!endpoint) throw new TargetError(`the local runtime has no ${service} endpoint`);
+    return endpoint;
   };
   return {
     name: 'local',
@@ -59,7 +72,7 @@ export function localTarget(runtime: LocalRuntime, options: { retryDelaySeconds:
         throw new TargetError((error as Error).message);
       }
     },
-    clientConfig: (service) => ({ ...base, endpoint: endpointOf[service] }),
+    clientConfig: (service) => ({ ...base, endpoint: endpointOf(service) }),
     retrySeconds: () => options.retryDelaySeconds,
     cycleSeconds: 0.5,
     slackSeconds: options.slackSeconds ?? 5,
