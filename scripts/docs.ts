@@ -4,20 +4,44 @@
  * guide is typed by hand, and the README's pattern and context tables from the pattern registry. `npm run docs -- --check` exits 1 when a guide is stale (the test suite
  * runs the same check).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { buildApp } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
 import { contextKeys } from '../lib/shared/context';
 import type { DocumentedSetting, Range } from '../lib/shared/limits';
+import { diagramsOf } from './diagrams';
 
 /** The generated blocks of each guide (one per pattern): marker name, guide file, table rows and prose facts. */
 export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> =
   PATTERNS.map((p) => ({ name: p.name, file: `docs/patterns/${p.name}.md`, ...p.guide }));
 
-/** A guide with its generated blocks rendered: the limits table and the facts list. */
-export function renderGuide(text: string, table: (typeof TABLES)[number]): string {
+/**
+ * A guide with its generated blocks rendered: the limits table, the facts list and, when given, the
+ * architecture diagram (Mermaid, from the synthesized template).
+ */
+export function renderGuide(text: string, table: (typeof TABLES)[number], diagram?: string): string {
   const withTable = replaceBlock(text, table.name, renderTable(table.settings));
-  return replaceBlock(withTable, table.name, table.facts.map((f) => `- ${f}`).join('\n'), 'facts');
+  const withFacts = replaceBlock(withTable, table.name, table.facts.map((f) => `- ${f}`).join('\n'), 'facts');
+  return diagram === undefined ? withFacts : replaceBlock(withFacts, table.name, `\`\`\`mermaid\n${diagram}\n\`\`\``, 'diagram');
+}
+
+/** The diagram of each pattern, by name, from the app synthesized as `cdk synth` does (without bundling). */
+export function patternDiagrams(): Map<string, string> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'decoupling-docs-'));
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true };
+    const byStack = diagramsOf(buildApp({ context, outdir, nag: false }).synth().stacks);
+    return new Map(PATTERNS.map((p) => [p.name, byStack.get(p.stackId) as string]));
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -94,9 +118,9 @@ export function renderReadme(text: string): string {
 }
 
 /** Every generated file: its path and how to render it from its current text. */
-export function generatedFiles(): ReadonlyArray<{ file: string; render: (text: string) => string }> {
+export function generatedFiles(diagrams: ReadonlyMap<string, string>): ReadonlyArray<{ file: string; render: (text: string) => string }> {
   return [
-    ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table) })),
+    ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table, diagrams.get(table.name)) })),
     { file: 'README.md', render: renderReadme },
   ];
 }
@@ -104,7 +128,8 @@ export function generatedFiles(): ReadonlyArray<{ file: string; render: (text: s
 function main(): void {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const generated of generatedFiles()) {
+  const diagrams = patternDiagrams();
+  for (const generated of generatedFiles(diagrams)) {
     const file = path.join(ROOT, generated.file);
     const text = readFileSync(file, 'utf8');
     const next = generated.render(text);

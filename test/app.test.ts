@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
+import { PATTERNS } from '../lib/patterns';
+import { diagramsOf } from '../scripts/diagrams';
+import { renderGuide, TABLES } from '../scripts/docs';
 import { CDK_JSON_CONTEXT } from './helpers';
 
 interface Report {
@@ -42,12 +46,16 @@ function report(dir: string): Report {
   return JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8'));
 }
 
+let defaultAssembly: CloudAssembly | undefined;
+
 describe.each([
-  ['sandbox', {}],
-  ['production with e-mail and worker', { profile: 'production', alarmEmail: 'ops@example.com' }],
-])('whole app, %s', (_name, context) => {
+  ['sandbox', {}, true],
+  ['production with e-mail and worker', { profile: 'production', alarmEmail: 'ops@example.com' }, false],
+])('whole app, %s', (_name, context, isDefault) => {
   const dir = outdir();
-  const assembly = buildApp({ context: { ...CDK_JSON_CONTEXT, ...context }, outdir: dir }).synth();
+  // As the CLI synthesizes: path metadata on (the diagrams label resources with their construct paths).
+  const assembly = buildApp({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...context }, outdir: dir }).synth();
+  if (isDefault) defaultAssembly = assembly;
 
   test('one stack per pattern, with the fixed ids', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(Object.values(STACK_IDS).sort());
@@ -90,6 +98,15 @@ describe.each([
       expect([bundle, statSync(bundle).size <= 150 * 1024]).toEqual([bundle, true]);
       expect(statSync(`${bundle}.map`).size).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('architecture diagrams in the guides, from the default synthesis', () => {
+  test.each(TABLES.map((t) => [t.file, t] as const))('%s is current (npm run docs)', (file, table) => {
+    const diagrams = diagramsOf(defaultAssembly?.stacks ?? []);
+    const stackId = PATTERNS.find((p) => p.name === table.name)?.stackId as string;
+    const text = readFileSync(path.join(__dirname, '..', file), 'utf8');
+    expect(renderGuide(text, table, diagrams.get(stackId))).toBe(text);
   });
 });
 
