@@ -61,8 +61,27 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
   throw new Error(`message move task did not complete within ${request.timeoutSeconds} s`);
 }
 
-async function moveByHand(sqs: SQSClient, request: RedriveRequest): Promise<number> {
+/** Options of {@link moveMessages}. */
+export interface MoveOptions {
+  /** Called after each batch with what has moved and what there was to move when the move started. */
+  readonly onProgress?: (moved: number, toMove: number) => void;
+  /** Most messages moved per second (as StartMessageMoveTask's MaxNumberOfMessagesPerSecond). */
+  readonly maxPerSecond?: number;
+  /** Stops the move between batches; what was sent is already deleted from the DLQ. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Moves the messages of a dead-letter queue to `request.sourceQueueUrl` with receive, send and
+ * delete, as a message move task would where that API does not exist. Returns how many moved.
+ */
+export async function moveMessages(sqs: SQSClient, request: RedriveRequest, options: MoveOptions = {}): Promise<number> {
+  return moveByHand(sqs, request, options);
+}
+
+async function moveByHand(sqs: SQSClient, request: RedriveRequest, options: MoveOptions = {}): Promise<number> {
   const fifo = request.sourceQueueArn.endsWith('.fifo');
+  const started = Date.now();
   const deadline = Date.now() + request.timeoutSeconds * 1000;
   // Like a message move task, move what is in the DLQ when the redrive starts. A message that fails
   // again after the move comes back with the id the source gave it: it is not moved a second time.
@@ -79,12 +98,19 @@ async function moveByHand(sqs: SQSClient, request: RedriveRequest): Promise<numb
   const movedIds = new Set<string>();
   let moved = 0;
   let emptyReceives = 0;
-  while (emptyReceives < 2 && moved < toMove) {
+  options.onProgress?.(0, toMove);
+  while (emptyReceives < 2 && moved < toMove && !options.signal?.aborted) {
     if (Date.now() > deadline) throw new Error(`redrive did not finish within ${request.timeoutSeconds} s (${moved} moved)`);
+    const batch = Math.max(1, Math.min(10, toMove - moved, options.maxPerSecond ?? 10));
+    if (options.maxPerSecond) {
+      // Keep the average rate at or under the limit: the next batch is due when it keeps moved/elapsed in bounds.
+      const due = started + ((moved + batch) / options.maxPerSecond) * 1000;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    }
     const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: request.deadLetterQueueUrl,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: batch,
         WaitTimeSeconds: 1,
         VisibilityTimeout: 60,
         MessageSystemAttributeNames: ['All'],
@@ -111,6 +137,7 @@ async function moveByHand(sqs: SQSClient, request: RedriveRequest): Promise<numb
     const toDelete = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })).filter((e) => accepted.has(e.Id));
     await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: request.deadLetterQueueUrl, Entries: toDelete }));
     moved += toDelete.length;
+    options.onProgress?.(moved, toMove);
   }
   return moved;
 }

@@ -1,0 +1,113 @@
+/**
+ * `npx decoupling`: operate and understand the patterns. One file per command beside this one; this
+ * file only declares the commands (commander) and turns errors into one line and an exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { diagramCommand } from './diagram';
+import { CliError, type CliIo, EXIT } from './io';
+import { redriveCancelCommand, redriveCommand, redriveStatusCommand } from './redrive';
+import { upCommand } from './up';
+
+const EXIT_CODES = `
+Exit codes:
+  0    done
+  1    what the command did failed (a scenario step, a message move task, a fork's check)
+  2    bad arguments
+  3    the target cannot be used (credentials, region, stack, queue, access denied, a constraint)
+  130  interrupted (Ctrl-C); what was done so far is kept`;
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number, got ${value}`);
+  return n;
+}
+
+/** The program, with its commands bound to `io`; `run` resolves to the exit code. */
+export function program(io: CliIo, run: (work: Promise<number>) => void): Command {
+  const cli = new Command('decoupling')
+    .description('Operate and understand the decoupling-patterns stacks: fork, redrive, smoke, demo, diagrams.')
+    .addHelpText('after', EXIT_CODES)
+    .exitOverride()
+    .enablePositionalOptions()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+      // One line per bad argument: what is wrong and where the usage is.
+      outputError: (s, write) => write(`decoupling: ${s.replace(/^error: /, '').trim()} (see --help)\n`),
+    });
+
+  const redrive = cli
+    .command('redrive')
+    .description("move a dead-letter queue's messages back to their source with a message move task, showing progress")
+    .option('--queue <url-or-arn>', 'the dead-letter queue (required)')
+    .option('--to <url-or-arn>', "destination queue of the same type (default: each message's source queue)")
+    .option('--max-per-second <n>', 'most messages moved per second, 1 to 500 (default: SQS decides)', wholeNumber)
+    .option('--region <region>', 'AWS region (default: AWS_REGION, or the ARN’s)')
+    .option('--endpoint-url <url>', 'an SQS endpoint (default: the local runtime’s, for a local queue URL; else AWS)')
+    .addHelpText('after', EXIT_CODES)
+    .enablePositionalOptions()
+    .action((options) => {
+      if (!options.queue) throw new CliError("required option '--queue <url-or-arn>' not specified (see --help)", EXIT.usage);
+      run(redriveCommand(options, io));
+    });
+  redrive
+    .command('status')
+    .description('the most recent message move tasks of a dead-letter queue')
+    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue')
+    .option('--region <region>', 'AWS region')
+    .option('--endpoint-url <url>', 'an SQS endpoint')
+    .action((options) => run(redriveStatusCommand(options, io)));
+  redrive
+    .command('cancel')
+    .description('cancel the running message move task of a dead-letter queue (moved messages stay moved)')
+    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue')
+    .option('--region <region>', 'AWS region')
+    .option('--endpoint-url <url>', 'an SQS endpoint')
+    .action((options) => run(redriveCancelCommand(options, io)));
+
+  cli
+    .command('diagram')
+    .description("write a pattern's architecture diagram (Mermaid), generated from its synthesized template")
+    .argument('[pattern]', 'the pattern (default: every pattern)')
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .addHelpText('after', EXIT_CODES)
+    .action((pattern, options) => run(diagramCommand({ pattern, out: options.out }, io)));
+
+  cli
+    .command('up')
+    .description('run patterns on the local runtime until Ctrl-C, printing their outputs and endpoints (for redrive and your own scripts)')
+    .argument('[pattern...]', 'patterns to run (default: every pattern)')
+    .addOption(new Option('--retry-delay <seconds>', 'seconds before failed work is retried locally').default(0).argParser(wholeNumber))
+    .addHelpText('after', EXIT_CODES)
+    .action((patterns, options) => run(upCommand({ patterns, retryDelaySeconds: options.retryDelay }, io)));
+
+  return cli;
+}
+
+/** Runs the command line; resolves to the exit code. Errors are one line on stderr. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let work: Promise<number> | undefined;
+  const cli = program(io, (w) => {
+    work = w;
+  });
+  try {
+    await cli.parseAsync([...argv], { from: 'user' });
+    if (!work) {
+      cli.outputHelp();
+      return EXIT.usage;
+    }
+    return await work;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err.write(`decoupling: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err.write(`decoupling: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}
