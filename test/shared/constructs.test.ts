@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlarmTopic } from '../../lib/shared/alarm-topic';
 import { DeadLetterQueue } from '../../lib/shared/dead-letter-queue';
 import { HandlerFunction } from '../../lib/shared/handler-function';
@@ -122,6 +124,39 @@ describe('HandlerFunction', () => {
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, memorySize: 64 }))).toBe(
       'Test/Fn: memorySize = 64 MB is out of range: allowed 128 to 10240 MB (Lambda quotas)',
     );
+  });
+
+  /** The AwsSolutions-IAM5 findings cdk-nag reports in `stack`, as `rule @ construct path`. */
+  function wildcardFindings(stack: ReturnType<typeof testStack>): string[] {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    return report.violations
+      .filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'))
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+  }
+
+  test("X-Ray's wildcard is acknowledged on its own policy, nothing else on the role", () => {
+    const stack = testStack();
+    new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    expect(wildcardFindings(stack)).toEqual([]);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^FnRoleTracing'),
+      PolicyDocument: {
+        Statement: [{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^FnRole') }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    // The function is created once its role may write traces.
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^FnRoleTracing/)]));
+  });
+
+  test('a new wildcard grant on a handler role is reported by cdk-nag', () => {
+    const stack = testStack();
+    const fn = new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(wildcardFindings(stack)).toEqual(['AwsSolutions-IAM5[Resource::*] @ Test/FnRole/DefaultPolicy/Resource']);
   });
 });
 
