@@ -109,6 +109,8 @@ export const SNS = {
   deliveryDelaySeconds: { min: 1, max: 3600, unit: 's', source: 'SNS delivery policy' },
   /** HTTP/S delivery policy: total retry time is at most one hour. */
   deliveryMaxTotalSeconds: 3600,
+  /** Topic names: 1 to 256 characters, the .fifo suffix included ("Amazon SNS quotas", CreateTopic). */
+  maxTopicNameLength: 256,
   /** The payload size above which the claim check offloads to S3 (the extended clients' default). */
   claimCheckThresholdBytes: { min: 1, max: 256 * KIB, unit: 'bytes', source: 'SNS message size' },
 } as const satisfies Record<string, number | Range>;

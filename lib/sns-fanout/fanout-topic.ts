@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -107,8 +107,9 @@ export interface FanoutSubscription {
 
 /**
  * An SNS topic for fan-out, secure and observable by default: encrypted with a customer-managed key
- * whose policy lets SNS use it, TLS only, publishable by the owner account and the listed publishers
- * only, and alarms on failed deliveries and on messages filtered out for invalid attributes. Every
+ * whose policy lets SNS use it for this topic only (`aws:SourceArn`), TLS only, publishable by the
+ * owner account and the listed publishers only, and alarms on failed deliveries and on messages
+ * filtered out for invalid attributes. The topic is named from its construct path. Every
  * subscription gets its own dead-letter queue, and subscribing wires the rest: the queue policy
  * allows this topic only, a customer-managed queue key lets SNS encrypt for the queue.
  *
@@ -141,7 +142,12 @@ export class FanoutTopic extends Construct {
     if (!this.fifo && props.contentBasedDeduplication !== undefined) {
       throw new PropError(this, 'contentBasedDeduplication', 'applies to FIFO topics only: set fifo: true or remove it');
     }
-    const account = Stack.of(this).account;
+    // The topic is named from its construct path (unique in the app) so that its ARN is known before
+    // it exists: the key policy names the topic, and referencing the topic resource from the key
+    // would be a circular dependency (the topic references the key).
+    const suffix = this.fifo ? '.fifo' : '';
+    const topicName = Names.uniqueResourceName(this, { maxLength: SNS.maxTopicNameLength - suffix.length, separator: '-' }) + suffix;
+    const topicArn = Stack.of(this).formatArn({ service: 'sns', resource: topicName });
     if (props.masterKey) {
       this.key = props.masterKey;
     } else {
@@ -156,12 +162,13 @@ export class FanoutTopic extends Construct {
           principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
           actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          conditions: { ArnEquals: { 'aws:SourceArn': topicArn } },
         }),
       );
       this.key = key;
     }
     this.topic = new sns.Topic(this, 'Topic', {
+      topicName,
       fifo: this.fifo || undefined,
       contentBasedDeduplication: this.fifo ? (props.contentBasedDeduplication ?? false) : undefined,
       masterKey: this.key,

@@ -23,32 +23,46 @@ const fn = (topic: FanoutTopic) =>
   });
 
 describe('FanoutTopic', () => {
-  test('topic: customer-managed rotating key that SNS may use, TLS only, owner publishes', () => {
-    const { stack } = setup();
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'AllowSnsToUseTheKey',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          }),
-        ]),
-      },
-    });
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FanoutKey'), 'Arn'] } });
-    const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        expect.objectContaining({ Sid: 'OwnerAccountPublishes', Effect: 'Allow', Action: 'sns:Publish' }),
-      ]),
-    );
-    expect(statements.filter((s: { Effect: string }) => s.Effect === 'Allow')).toHaveLength(1);
+  /** The ARN of the topic named `name`, as the template spells it. */
+  const topicArnOf = (name: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${name}`]],
   });
+
+  test.each([false, true])(
+    'topic (fifo: %s): customer-managed rotating key that SNS may use for this topic only, TLS only, owner publishes',
+    (fifo) => {
+      const { stack } = setup(fifo);
+      const template = Template.fromStack(stack);
+      const [topicResource] = Object.values(template.findResources('AWS::SNS::Topic'));
+      const topicName: string = topicResource.Properties.TopicName;
+      expect(topicName).toMatch(fifo ? /^Test-Fanout-[A-Za-z0-9-]+\.fifo$/ : /^Test-Fanout-[A-Za-z0-9-]+$/);
+      const snsStatements = Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement.filter(
+        (s: { Principal?: { Service?: string } }) => s.Principal?.Service === 'sns.amazonaws.com',
+      );
+      expect(snsStatements).toEqual([
+        {
+          Sid: 'AllowSnsToUseTheKey',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: { ArnEquals: { 'aws:SourceArn': topicArnOf(topicName) } },
+        },
+      ]);
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FanoutKey'), 'Arn'] },
+      });
+      const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          expect.objectContaining({ Sid: 'OwnerAccountPublishes', Effect: 'Allow', Action: 'sns:Publish' }),
+        ]),
+      );
+      expect(statements.filter((s: { Effect: string }) => s.Effect === 'Allow')).toHaveLength(1);
+    },
+  );
 
   test('extra publishers get the topic and the key', () => {
     const stack = testStack();
