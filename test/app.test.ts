@@ -5,9 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
+import { profileSettings } from '../lib/shared/profile';
+import { SqsDlqStack } from '../lib/sqs-dlq';
 import { CDK_JSON_CONTEXT } from './helpers';
 
 interface Report {
@@ -44,7 +47,7 @@ function report(dir: string): Report {
 
 describe.each([
   ['sandbox', {}],
-  ['production with e-mail and worker', { profile: 'production', alarmEmail: 'ops@example.com' }],
+  ['production with e-mail', { profile: 'production', alarmEmail: 'ops@example.com' }],
 ])('whole app, %s', (_name, context) => {
   const dir = outdir();
   const assembly = buildApp({ context: { ...CDK_JSON_CONTEXT, ...context }, outdir: dir }).synth();
@@ -90,6 +93,25 @@ describe.each([
       expect([bundle, statSync(bundle).size <= 150 * 1024]).toEqual([bundle, true]);
       expect(statSync(`${bundle}.map`).size).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the SQS stack with its opt-in backlog worker (your image), production profile', () => {
+  const dir = outdir();
+  const app = new App({ context: CDK_JSON_CONTEXT, outdir: dir });
+  new SqsDlqStack(app, STACK_IDS.sqsDlq, {
+    settings: profileSettings('production'),
+    backlogWorker: true,
+    workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/order-worker:1.0.0'),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  const assembly = app.synth();
+
+  test('the worker is deployed, with no CloudFormation Validate or cdk-nag finding', () => {
+    const resources = Object.values(assembly.getStackByName(STACK_IDS.sqsDlq).template.Resources as Record<string, { Type: string }>);
+    expect(resources.filter((r) => r.Type === 'AWS::ECS::Service')).toHaveLength(1);
+    const violations = report(dir).pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })));
+    expect(violations).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
+import { PropError } from '../shared/guards';
 import { HandlerFunction } from '../shared/handler-function';
 import { IdempotencyTable } from '../shared/idempotency-table';
 import type { ProfileSettings } from '../shared/profile';
@@ -12,7 +13,7 @@ import { QueueWithDeadLetter, type QueueWithDeadLetterProps } from './queue-with
 
 /** Props of {@link SqsDlqStack}. */
 export interface SqsDlqStackProps extends StackProps {
-  /** The profile's settings (removal policies, log retention, always-on compute). */
+  /** The profile's settings (removal policies, log retention). */
   readonly settings: ProfileSettings;
   /**
    * Address subscribed to the stack's alarm topic.
@@ -20,15 +21,23 @@ export interface SqsDlqStackProps extends StackProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Deploy the Fargate worker that scales on the backlog of its own work queue.
-   * @default - the profile decides: off in sandbox, on in production
+   * Deploy a Fargate worker, running `workerImage`, that scales on the backlog of its own work
+   * queue. Opt-in in every profile, and only with your own image: there is no default worker,
+   * because a placeholder would consume and drop your messages.
+   * @default false
    */
   readonly backlogWorker?: boolean;
   /**
-   * Container image of the backlog worker.
-   * @default - the AWS CLI placeholder worker
+   * Container image of the backlog worker; required with `backlogWorker: true`. It gets the work
+   * queue's URL in `QUEUE_URL` and must delete a message only after processing it.
+   * @default - none (no worker)
    */
   readonly workerImage?: ecs.ContainerImage;
+  /**
+   * Command of the backlog worker's container.
+   * @default - the image's own command
+   */
+  readonly workerCommand?: string[];
 }
 
 /** Function timeout of both consumers; the queues' visibility timeout is six times this. */
@@ -41,8 +50,8 @@ export const RECEIPT_RETENTION = Duration.days(30);
 /**
  * The SQS + dead-letter queue pattern: a standard and a FIFO queue, each with its DLQ, alarms and a
  * Lambda consumer that reports partial batch failures and processes each order id once
- * (idempotency table), writing a receipt to a receipts table. Optionally a Fargate worker that
- * scales on a third queue's backlog.
+ * (idempotency table), writing a receipt to a receipts table. Optionally (opt-in, with your own
+ * image) a Fargate worker that scales on a third queue's backlog.
  */
 export class SqsDlqStack extends Stack {
   public readonly alarms: AlarmTopic;
@@ -127,11 +136,13 @@ export class SqsDlqStack extends Stack {
       alarmAction,
     });
 
-    if (props.backlogWorker ?? settings.alwaysOnCompute) {
+    const workerImage = validateWorker(this, props);
+    if (workerImage) {
       this.work = new QueueWithDeadLetter(this, 'Work', { ...queueDefaults, visibilityTimeout: Duration.minutes(5) });
       this.worker = new BacklogWorker(this, 'Worker', {
         source: this.work,
-        image: props.workerImage,
+        image: workerImage,
+        command: props.workerCommand,
         logRetention: settings.logRetention,
         removalPolicy,
       });
@@ -159,4 +170,27 @@ export class SqsDlqStack extends Stack {
       new CfnOutput(this, outputId, { value });
     }
   }
+}
+
+/** The worker's image when the worker is enabled; one-line errors for an incomplete or stray setting. */
+function validateWorker(stack: SqsDlqStack, props: SqsDlqStackProps): ecs.ContainerImage | undefined {
+  if (props.backlogWorker === true) {
+    if (!props.workerImage) {
+      throw new PropError(
+        stack,
+        'backlogWorker',
+        '= true needs workerImage: the worker runs your image (and workerCommand); there is no default worker, because a placeholder would consume and drop your messages',
+      );
+    }
+    return props.workerImage;
+  }
+  for (const [prop, value] of [
+    ['workerImage', props.workerImage],
+    ['workerCommand', props.workerCommand],
+  ] as const) {
+    if (value !== undefined) {
+      throw new PropError(stack, prop, 'is set but backlogWorker is not true: set backlogWorker: true or remove it');
+    }
+  }
+  return undefined;
 }
