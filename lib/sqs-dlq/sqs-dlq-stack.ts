@@ -4,7 +4,6 @@ import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
 import { PropError } from '../shared/guards';
 import { HandlerFunction } from '../shared/handler-function';
-import { IdempotencyTable } from '../shared/idempotency-table';
 import type { ProfileSettings } from '../shared/profile';
 import { SecureTable } from '../shared/secure-table';
 import { BacklogWorker } from './backlog-worker';
@@ -42,16 +41,17 @@ export interface SqsDlqStackProps extends StackProps {
 
 /** Function timeout of both consumers; the queues' visibility timeout is six times this. */
 export const CONSUMER_TIMEOUT = Duration.seconds(20);
-/** How long an order id is remembered: a duplicate arriving later is processed again. */
-export const IDEMPOTENCY_WINDOW = Duration.days(1);
-/** How long receipts are kept (DynamoDB TTL). */
+/**
+ * How long receipts are kept (DynamoDB TTL). A receipt is also what makes an order id processed:
+ * a duplicate is recognised while its receipt exists, so this is the deduplication window too.
+ */
 export const RECEIPT_RETENTION = Duration.days(30);
 
 /**
  * The SQS + dead-letter queue pattern: a standard and a FIFO queue, each with its DLQ, alarms and a
- * Lambda consumer that reports partial batch failures and processes each order id once
- * (idempotency table), writing a receipt to a receipts table. Optionally (opt-in, with your own
- * image) a Fargate worker that scales on a third queue's backlog.
+ * Lambda consumer that reports partial batch failures and applies each order id once: its effect,
+ * a receipt in the receipts table, is one conditional write keyed by the order id. Optionally
+ * (opt-in, with your own image) a Fargate worker that scales on a third queue's backlog.
  */
 export class SqsDlqStack extends Stack {
   public readonly alarms: AlarmTopic;
@@ -59,7 +59,6 @@ export class SqsDlqStack extends Stack {
   public readonly fifoOrders: QueueWithDeadLetter;
   public readonly consumer: HandlerFunction;
   public readonly fifoConsumer: HandlerFunction;
-  public readonly idempotency: IdempotencyTable;
   public readonly receipts: SecureTable;
   public readonly work?: QueueWithDeadLetter;
   public readonly worker?: BacklogWorker;
@@ -74,7 +73,6 @@ export class SqsDlqStack extends Stack {
     this.alarms = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail, removalPolicy });
     const alarmAction = this.alarms.action;
 
-    this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
     this.receipts = new SecureTable(this, 'Receipts', {
       partitionKey: 'orderId',
       sortKey: 'receiptId',
@@ -98,9 +96,7 @@ export class SqsDlqStack extends Stack {
       logRetention: settings.logRetention,
       removalPolicy,
       environment: {
-        IDEMPOTENCY_TABLE_NAME: this.idempotency.table.tableName,
         RECEIPTS_TABLE_NAME: this.receipts.table.tableName,
-        IDEMPOTENCY_WINDOW_SECONDS: String(IDEMPOTENCY_WINDOW.toSeconds()),
         RECEIPT_RETENTION_DAYS: String(RECEIPT_RETENTION.toDays()),
       },
     };
@@ -117,8 +113,7 @@ export class SqsDlqStack extends Stack {
       serviceName: 'sqs-dlq-fifo-consumer',
     });
     for (const fn of [this.consumer, this.fifoConsumer]) {
-      // The four item actions the Powertools idempotency layer uses, nothing else.
-      this.idempotency.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      // One conditional PutItem per order is the whole effect (it returns the stored receipt when the condition fails).
       this.receipts.table.grant(fn, 'dynamodb:PutItem');
     }
     new QueueConsumer(this, 'OrdersConsumer', {
@@ -160,7 +155,6 @@ export class SqsDlqStack extends Stack {
       FifoDeadLetterQueueUrl: this.fifoOrders.deadLetterQueue.queueUrl,
       FifoDeadLetterQueueArn: this.fifoOrders.deadLetterQueue.queueArn,
       ReceiptsTableName: this.receipts.table.tableName,
-      IdempotencyTableName: this.idempotency.table.tableName,
       ConsumerLogGroupName: this.consumer.functionLogGroup.logGroupName,
       FifoConsumerLogGroupName: this.fifoConsumer.functionLogGroup.logGroupName,
       MaxReceiveCount: String(this.orders.maxReceiveCount),

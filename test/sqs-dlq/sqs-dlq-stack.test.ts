@@ -31,11 +31,10 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
         Environment: {
           Variables: {
-            IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyStore/) },
             RECEIPTS_TABLE_NAME: { Ref: expect.stringMatching(/^ReceiptsTable/) },
-            IDEMPOTENCY_WINDOW_SECONDS: '86400',
             RECEIPT_RETENTION_DAYS: '30',
             POWERTOOLS_SERVICE_NAME: expect.any(String),
+            POWERTOOLS_LOG_LEVEL: 'INFO',
           },
         },
       });
@@ -43,24 +42,20 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
   });
 
-  test('execution roles: no AWS managed policy; item actions on the two tables only', () => {
+  test('execution roles: no AWS managed policy; PutItem on the receipts table is the only DynamoDB action', () => {
     for (const id of ['ConsumerRole', 'FifoConsumerRole']) {
       const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([logicalId]) => logicalId.startsWith(id));
       expect(roles).toHaveLength(1);
       expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
-      template.hasResourceProperties('AWS::IAM::Policy', {
-        PolicyName: Match.stringLikeRegexp(`^${id}DefaultPolicy`),
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            {
-              Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-              Effect: 'Allow',
-              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IdempotencyStore'), 'Arn'] },
-            },
-            { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiptsTable'), 'Arn'] } },
-          ]),
-        },
-      });
+      const [policy] = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp(`^${id}DefaultPolicy`) } }),
+      );
+      const dynamodb = policy.Properties.PolicyDocument.Statement.filter((s: { Action: string | string[] }) =>
+        [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(dynamodb).toEqual([
+        { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ReceiptsTable/), 'Arn'] } },
+      ]);
     }
   });
 
@@ -89,13 +84,8 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     });
   });
 
-  test('idempotency table: key id, TTL on expiration, on demand, point-in-time recovery', () => {
-    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      BillingMode: 'PAY_PER_REQUEST',
-      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
-    });
+  test('one table: the receipt is the idempotency record (no separate idempotency table)', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
   });
 
   test('receipts table: order id + receipt id, TTL on expiresAt, on demand', () => {
@@ -163,7 +153,6 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
         'FifoMaxReceiveCount',
         'FifoQueueArn',
         'FifoQueueUrl',
-        'IdempotencyTableName',
         'MaxReceiveCount',
         'QueueArn',
         'QueueUrl',
