@@ -11,6 +11,20 @@ import { validateJson } from '../shared/validate';
 // zod/mini ships without messages; load the English ones so field errors say what is wrong.
 z.config(en());
 
+/** Most items in one order: a business limit that also bounds the work and the item size of a receipt. */
+export const MAX_ITEMS = 100;
+/** Most units of one item. */
+export const MAX_QUANTITY = 1000;
+/** Highest unit price: USD 1,000,000.00. Far above any real item, far below where sums stop being exact. */
+export const MAX_UNIT_PRICE_CENTS = 100_000_000;
+/**
+ * The largest total an order can have: 100 x 1,000 x 100,000,000 = 10^13 cents. Every product and
+ * sum on the way is a whole number below Number.MAX_SAFE_INTEGER (2^53 - 1, about 9 x 10^15), so
+ * totals are exact; without the bounds, `quantity: 2, unitPriceCents: 2^53 - 1` was accepted and
+ * its total was not.
+ */
+export const MAX_TOTAL_CENTS = MAX_ITEMS * MAX_QUANTITY * MAX_UNIT_PRICE_CENTS;
+
 /** An order message, the body of every record on the pattern's queues. */
 export const OrderSchema = z.strictObject({
   /** The business key: processing is idempotent on it. */
@@ -20,11 +34,11 @@ export const OrderSchema = z.strictObject({
     .array(
       z.strictObject({
         sku: z.string().check(z.minLength(1), z.maxLength(64)),
-        quantity: z.int().check(z.positive(), z.maximum(1000)),
-        unitPriceCents: z.int().check(z.nonnegative()),
+        quantity: z.int().check(z.positive(), z.maximum(MAX_QUANTITY)),
+        unitPriceCents: z.int().check(z.nonnegative(), z.maximum(MAX_UNIT_PRICE_CENTS)),
       }),
     )
-    .check(z.minLength(1), z.maxLength(100)),
+    .check(z.minLength(1), z.maxLength(MAX_ITEMS)),
 });
 export type Order = z.infer<typeof OrderSchema>;
 

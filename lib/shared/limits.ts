@@ -115,6 +115,20 @@ export const SNS = {
   claimCheckThresholdBytes: { min: 1, max: 256 * KIB, unit: 'bytes', source: 'SNS message size' },
 } as const satisfies Record<string, number | Range>;
 
+/**
+ * The bounds of an order message (the SQS + DLQ consumers' schema). The handler, which may not
+ * import this file, declares the same constants (`lambda/sqs-dlq/order.ts`; a test keeps them
+ * equal). Every number is bounded so that every derived total is an exact integer.
+ */
+export const ORDER = {
+  /** Items per order: 1 to 100. */
+  maxItems: 100,
+  /** Units of one item: 1 to 1,000. */
+  maxQuantity: 1000,
+  /** Unit price: 0 to 100,000,000 cents (USD 1,000,000), far above any real item. */
+  maxUnitPriceCents: 100_000_000,
+} as const;
+
 /** Amazon CloudWatch Logs retention used for every log group the patterns create. */
 export const LOGS = {
   sandboxRetentionDays: 7,
@@ -283,6 +297,7 @@ export const SQS_FACTS: readonly string[] = [
   `FIFO queues without high-throughput mode: ${count(SQS.fifoTransactionsPerSecond)} API calls per second per action, ${count(SQS.fifoBatchedMessagesPerSecond)} messages per second with batches of ${SQS.maxBatchEntries} (same source); high-throughput mode partitions by message group and raises the limit, so spread messages over many message group ids.`,
   `Batch calls (SendMessageBatch, DeleteMessageBatch, ReceiveMessage) carry at most ${SQS.maxBatchEntries} messages.`,
   `Queue names: at most ${SQS.maxQueueNameLength} characters, the .fifo suffix included.`,
+  `Order messages (this project's bounds, \`ORDER\`): ${count(ORDER.maxItems)} items at most, a \`quantity\` of 1 to ${count(ORDER.maxQuantity)}, a \`unitPriceCents\` of 0 to ${count(ORDER.maxUnitPriceCents)}; the largest total, ${count(ORDER.maxItems * ORDER.maxQuantity * ORDER.maxUnitPriceCents)} cents, is far below 2^53 - 1 (${count(Number.MAX_SAFE_INTEGER)}), so every total is exact. One more than a maximum is a batch item failure with one log line.`,
 ];
 
 /** Quotas the SNS fan-out guide states in prose, rendered from the constants above. */

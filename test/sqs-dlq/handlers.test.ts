@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ORDER } from '../../lib/shared/limits';
 import { type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
 
 // The consumers run against the local DynamoDB emulator (real condition expressions and
@@ -135,6 +136,7 @@ function failedIds(response: SQSBatchResponse): string[] {
 const logs: string[] = [];
 let consumer: Handler;
 let fifoConsumer: Handler;
+let limits: { MAX_ITEMS: number; MAX_QUANTITY: number; MAX_UNIT_PRICE_CENTS: number; MAX_TOTAL_CENTS: number };
 
 /** Fakes Date only (the SDK's and the emulator's timers keep running), to let visibility timeouts pass. */
 function fakeClock(): void {
@@ -173,6 +175,7 @@ beforeAll(async () => {
   // Loaded after the environment above is set: the handlers read it at module initialisation.
   consumer = require('../../lambda/sqs-dlq/consumer').handler as Handler;
   fifoConsumer = require('../../lambda/sqs-dlq/fifo-consumer').handler as Handler;
+  limits = require('../../lambda/sqs-dlq/order');
 });
 
 beforeEach(() => {
@@ -294,6 +297,56 @@ describe('FIFO consumer', () => {
     const response = await fifoConsumer({ Records: [a1, a2, b1, a3, b2] }, context());
     expect(failedIds(response)).toEqual([a2.messageId, a3.messageId].sort());
     expect(['g-a1', 'g-a3', 'g-b1', 'g-b2'].map((id) => receiptsOf(id).length)).toEqual([1, 0, 1, 1]);
+  });
+});
+
+describe('bounded numbers: every total is exact', () => {
+  test('the bounds keep the largest total within Number.MAX_SAFE_INTEGER, and are the ones the guide states', () => {
+    expect(limits.MAX_TOTAL_CENTS).toBe(limits.MAX_ITEMS * limits.MAX_QUANTITY * limits.MAX_UNIT_PRICE_CENTS);
+    expect(Number.isSafeInteger(limits.MAX_TOTAL_CENTS)).toBe(true);
+    expect({ maxItems: limits.MAX_ITEMS, maxQuantity: limits.MAX_QUANTITY, maxUnitPriceCents: limits.MAX_UNIT_PRICE_CENTS }).toEqual(ORDER);
+  });
+
+  test('an order at every maximum passes, and its total is exact', async () => {
+    const { MAX_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE_CENTS, MAX_TOTAL_CENTS } = limits;
+    const items = Array.from({ length: MAX_ITEMS }, (_, i) => ({
+      sku: `sku-${i}`,
+      quantity: MAX_QUANTITY,
+      unitPriceCents: MAX_UNIT_PRICE_CENTS,
+    }));
+    const response = await consumer({ Records: [record({ orderId: 'b-max', customerId: 'c-1', items })] }, context());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(receiptsOf('b-max')).toEqual([expect.objectContaining({ totalCents: MAX_TOTAL_CENTS, itemCount: MAX_ITEMS })]);
+  });
+
+  test.each([
+    [
+      'unitPriceCents',
+      () => order('b-1', 1, 'c-1', limits.MAX_UNIT_PRICE_CENTS + 1),
+      /^invalid order: items\.0\.unitPriceCents: Too big: expected number to be <=100000000$/,
+    ],
+    [
+      'unitPriceCents (the reported overflow)',
+      () => order('b-2', 2, 'c-1', Number.MAX_SAFE_INTEGER),
+      /^invalid order: items\.0\.unitPriceCents: Too big: expected number to be <=100000000$/,
+    ],
+    ['quantity', () => order('b-3', limits.MAX_QUANTITY + 1), /^invalid order: items\.0\.quantity: Too big: expected number to be <=1000$/],
+    [
+      'item count',
+      () => ({
+        ...order('b-4'),
+        items: Array.from({ length: limits.MAX_ITEMS + 1 }, (_, i) => ({ sku: `s-${i}`, quantity: 1, unitPriceCents: 1 })),
+      }),
+      /^invalid order: items: Too big: expected array to have <=100 items$/,
+    ],
+  ])('max + 1 of %s is a batch item failure with one clear line, and no receipt', async (_field, body, reason) => {
+    const bad = record(body());
+    const response = await consumer({ Records: [bad] }, context());
+    expect(failedIds(response)).toEqual([bad.messageId]);
+    const [line] = lines('record failed');
+    expect(line).toMatchObject({ messageId: bad.messageId, errorType: 'InvalidRecordError' });
+    expect(String(line.reason)).toMatch(reason);
+    expect(db.items('receipts').filter((item) => String(item.orderId).startsWith('b-') && item.orderId !== 'b-max')).toEqual([]);
   });
 });
 
