@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ORDER } from '../../lib/shared/limits';
 import { type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
+import { FAULTS, FaultInjector } from '../faults';
 
 // The consumers run against the local DynamoDB emulator (real condition expressions and
 // ReturnValuesOnConditionCheckFailure), with faults injected around each SDK call.
@@ -13,68 +13,13 @@ process.env.POWERTOOLS_DEV = 'true';
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-/** What a fault does to one DynamoDB call. */
-type Fault =
-  /** The call fails before DynamoDB applies it (a throttle). */
-  | 'throttled'
-  /** DynamoDB applies the call, the response is lost (a timeout). */
-  | 'response lost'
-  /** The invocation dies before the call is sent. */
-  | 'killed before'
-  /** The invocation dies after DynamoDB applied the call, before the next one. */
-  | 'killed after';
-const FAULTS: readonly Fault[] = ['throttled', 'response lost', 'killed before', 'killed after'];
-
 /** The visibility timeout of the stack's queues: a failed or lost message is received again after it. */
 const VISIBILITY_SECONDS = 120;
 /** The stack's maxReceiveCount: a message failing this many receives is dead-lettered. */
 const MAX_RECEIVES = 5;
 
 let db: LocalDynamoDb;
-const realSend = DynamoDBClient.prototype.send;
-/** DynamoDB calls made so far in the current case. */
-let calls = 0;
-/** The fault to inject at call number `faultAt` (0-based), if any. */
-let faultAt = -1;
-let fault: Fault | undefined;
-/** Resolves the current invocation's "killed" signal. */
-let kill: (() => void) | undefined;
-/** Which invocation a call belongs to, so that a killed invocation makes no further call. */
-const invocation = new AsyncLocalStorage<number>();
-const killedInvocations = new Set<number>();
-let invocationCounter = 0;
-
-const never = new Promise<never>(() => undefined);
-
-function injectFaults(): void {
-  jest.spyOn(DynamoDBClient.prototype, 'send').mockImplementation(async function (this: DynamoDBClient, ...args: unknown[]) {
-    if (killedInvocations.has(invocation.getStore() ?? -1)) return never;
-    const n = calls++;
-    const injected = n === faultAt ? fault : undefined;
-    if (injected === 'throttled') {
-      throw new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} });
-    }
-    if (injected === 'killed before') {
-      killedInvocations.add(invocation.getStore() ?? -1);
-      kill?.();
-      return never;
-    }
-    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: await (realSend as (...a: unknown[]) => Promise<unknown>).apply(this, args) };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    if (injected === 'response lost') throw Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' });
-    if (injected === 'killed after') {
-      killedInvocations.add(invocation.getStore() ?? -1);
-      kill?.();
-      return never;
-    }
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
-  } as never);
-}
+let faults: FaultInjector;
 
 let requestCounter = 0;
 function context(): Context {
@@ -171,7 +116,13 @@ beforeAll(async () => {
   };
   jest.spyOn(console, 'warn').mockImplementation(capture);
   jest.spyOn(console, 'info').mockImplementation(capture);
-  injectFaults();
+  faults = new FaultInjector([
+    {
+      client: DynamoDBClient,
+      throttle: () =>
+        new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} }),
+    },
+  ]);
   // Loaded after the environment above is set: the handlers read it at module initialisation.
   consumer = require('../../lambda/sqs-dlq/consumer').handler as Handler;
   fifoConsumer = require('../../lambda/sqs-dlq/fifo-consumer').handler as Handler;
@@ -180,9 +131,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   logs.length = 0;
-  calls = 0;
-  faultAt = -1;
-  fault = undefined;
+  faults.reset();
 });
 afterEach(() => jest.useRealTimers());
 afterAll(async () => {
@@ -276,8 +225,7 @@ describe('standard-queue consumer', () => {
   });
 
   test('a failed write fails the record; the retry writes the receipt once', async () => {
-    faultAt = 0;
-    fault = 'throttled';
+    faults.reset(0, 'throttled');
     const first = record(order('f-9'));
     expect(failedIds(await consumer({ Records: [first] }, context()))).toEqual([first.messageId]);
     expect(lines('record failed')[0]).toMatchObject({ errorType: 'ProvisionedThroughputExceededException' });
@@ -366,13 +314,10 @@ async function deliver(handler: Handler, records: SQSRecord[]): Promise<{ deadLe
       ...r,
       attributes: { ...r.attributes, ApproximateReceiveCount: String(receives.get(r.messageId)) },
     }));
-    const killed = new Promise<'killed'>((resolve) => {
-      kill = () => resolve('killed');
-    });
     invocations++;
-    const id = ++invocationCounter;
-    const outcome = await Promise.race([invocation.run(id, () => handler({ Records: batch }, context())), killed]);
-    const failed = outcome === 'killed' ? pending.map((r) => r.messageId) : outcome.batchItemFailures.map((f) => f.itemIdentifier);
+    const outcome = await faults.invoke(() => handler({ Records: batch }, context()));
+    if (!outcome.killed && 'error' in outcome) throw outcome.error;
+    const failed = outcome.killed ? pending.map((r) => r.messageId) : outcome.value.batchItemFailures.map((f) => f.itemIdentifier);
     jest.setSystemTime(Date.now() + VISIBILITY_SECONDS * 1000 + 1000);
     pending = pending.filter((r) => failed.includes(r.messageId));
     for (const r of pending.filter((p) => (receives.get(p.messageId) ?? 0) >= MAX_RECEIVES)) deadLettered.push(r.messageId);
@@ -403,12 +348,11 @@ describe.each([
   // How many DynamoDB calls a fault-free delivery of the batch makes: each is failed in turn below.
   let callCount = 0;
   beforeAll(async () => {
-    calls = 0;
-    faultAt = -1;
+    faults.reset();
     const { records } = batchFor(`${fifo ? 'ff' : 'sf'}-free`, fifo);
     const { deadLettered } = await deliver(handler(), records);
     expect(deadLettered).toEqual([]);
-    callCount = calls;
+    callCount = faults.calls;
   });
 
   test('the fault-free run makes DynamoDB calls to fail', () => {
@@ -418,9 +362,7 @@ describe.each([
   test.each(FAULTS)(`%s: every call of the batch in turn (${name})`, async (f) => {
     fakeClock();
     for (let i = 0; i < callCount; i++) {
-      calls = 0;
-      faultAt = i;
-      fault = f;
+      faults.reset(i, f);
       const prefix = `${fifo ? 'f' : 's'}-${f.replace(' ', '-')}-${i}`;
       const { records, totals } = batchFor(prefix, fifo);
       const { deadLettered } = await deliver(handler(), records);
