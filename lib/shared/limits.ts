@@ -129,6 +129,31 @@ export const ORDER = {
   maxUnitPriceCents: 100_000_000,
 } as const;
 
+const MIB = 1024 * KIB;
+
+/**
+ * The claim check's receiving side (the SNS fan-out processor). A pointer is data from whoever can
+ * publish, so the processor reads only from its stack's payload bucket and key prefix, and only
+ * objects whose size it learned before reading them.
+ */
+export const CLAIM_CHECK = {
+  /** Key prefix of offloaded payloads in the payload bucket (the processor may read nothing else). */
+  keyPrefix: 'payloads/',
+  /** Memory of the processor, in MB: the maximum payload below is sized to it. */
+  processorMemoryMb: 512,
+  /**
+   * Bytes of memory per payload byte at the processor's peak, with headroom: about 6 are in use
+   * (the received chunks and their concatenation, the decoded string at up to 2 bytes per
+   * character, the parsed JSON), and the rest leaves room for the runtime and the garbage collector.
+   */
+  memoryPerPayloadByte: 16,
+  /**
+   * The largest payload the processor reads: its memory / 16 = 32 MiB. A larger object, or one
+   * whose size differs from the pointer's ExtendedPayloadSize, is refused before its body is read.
+   */
+  maxPayloadBytes: (512 * MIB) / 16,
+} as const;
+
 /** Amazon CloudWatch Logs retention used for every log group the patterns create. */
 export const LOGS = {
   sandboxRetentionDays: 7,
@@ -304,5 +329,6 @@ export const SQS_FACTS: readonly string[] = [
 export const SNS_FACTS: readonly string[] = [
   `Publish: at most ${count(SNS.maxMessageSizeBytes)} bytes (256 KiB), message attributes included (SNS Developer Guide, "Amazon SNS quotas").`,
   `The AWS extended client libraries carry payloads up to ${count(SNS.extendedClientMaxBytes / (1024 * 1024 * 1024))} GiB through S3; this project's claim check uses their wire format.`,
+  `This project's processor (${count(CLAIM_CHECK.processorMemoryMb)} MB) reads claim-checked payloads of at most ${count(CLAIM_CHECK.maxPayloadBytes)} bytes (${count(CLAIM_CHECK.maxPayloadBytes / MIB)} MiB, its memory / ${CLAIM_CHECK.memoryPerPayloadByte}: \`CLAIM_CHECK\`), from its own payload bucket under \`${CLAIM_CHECK.keyPrefix}\` only; anything else is refused before it is read.`,
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_IDS } from '../../lib/app';
+import { CLAIM_CHECK } from '../../lib/shared/limits';
 import { appTemplate } from '../helpers';
 
 const ID = STACK_IDS.snsFanout;
@@ -71,6 +72,20 @@ describe('Decoupling-SnsFanout, sandbox profile', () => {
         MaximumMessageSize: 1048576,
       });
     }
+  });
+
+  test('processor: reads claim checks from its own bucket and prefix only, up to the maximum its memory allows', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: CLAIM_CHECK.processorMemoryMb,
+      Environment: {
+        Variables: Match.objectLike({
+          PAYLOAD_BUCKET_NAME: { Ref: Match.stringLikeRegexp('^PayloadsBucket') },
+          PAYLOAD_KEY_PREFIX: 'payloads/',
+          PAYLOAD_MAX_BYTES: String(32 * 1024 * 1024),
+        }),
+      },
+    });
+    expect(CLAIM_CHECK.maxPayloadBytes).toBe((CLAIM_CHECK.processorMemoryMb * 1024 * 1024) / CLAIM_CHECK.memoryPerPayloadByte);
   });
 
   test('processor: asynchronous retries then an on-failure destination; GetObject under payloads/ only', () => {
