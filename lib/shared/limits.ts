@@ -154,6 +154,44 @@ export const CLAIM_CHECK = {
   maxPayloadBytes: (512 * MIB) / 16,
 } as const;
 
+const JSON_ESCAPE_FACTOR = 3;
+const SNS_ENVELOPE_BYTES = 16 * KIB;
+const LAMBDA_RECORD_BYTES = 16 * KIB;
+const SNS_ENVELOPED_MAX_BYTES = SNS.maxMessageSizeBytes * JSON_ESCAPE_FACTOR + SNS_ENVELOPE_BYTES;
+
+/**
+ * The largest records that reach failure targets, computed so that every dead-letter queue and
+ * on-failure destination accepts what can reach it (a record a target refuses is lost). A queue's
+ * own DLQ takes its source's messages unchanged, so it gets the source's maximum message size.
+ */
+export const FAILURE_RECORDS = {
+  /**
+   * JSON escaping, worst case, in bytes out per byte of UTF-8 in: `"`, `\`, tab, LF and CR take 2
+   * bytes, a 2-byte character written as `\uXXXX` 6 (3 per byte). SNS accepts no other control
+   * characters.
+   */
+  jsonEscapeFactor: JSON_ESCAPE_FACTOR,
+  /**
+   * Room for the rest of the SNS envelope (Type, MessageId, TopicArn, a Subject of up to 100
+   * characters, Timestamp, Signature, SigningCertURL, UnsubscribeURL) and the JSON around up to 10
+   * message attributes.
+   */
+  snsEnvelopeBytes: SNS_ENVELOPE_BYTES,
+  /**
+   * Room for the rest of a Lambda destination record (version, timestamp, requestContext,
+   * responseContext) and the function's error: its type, a one-line message (the handlers'
+   * messages never quote the payload) and its stack trace.
+   */
+  lambdaRecordBytes: LAMBDA_RECORD_BYTES,
+  /**
+   * The largest SNS notification in its JSON envelope: what a subscription DLQ or a queue without
+   * raw delivery receives, and the event a Lambda subscriber gets. 256 KiB x 3 + 16 KiB.
+   */
+  snsEnvelopedMaxBytes: SNS_ENVELOPED_MAX_BYTES,
+  /** The largest on-failure record of a Lambda subscriber: its largest event plus the record around it. */
+  snsLambdaFailureRecordMaxBytes: SNS_ENVELOPED_MAX_BYTES + LAMBDA_RECORD_BYTES,
+} as const;
+
 /** Amazon CloudWatch Logs retention used for every log group the patterns create. */
 export const LOGS = {
   sandboxRetentionDays: 7,
@@ -330,5 +368,6 @@ export const SNS_FACTS: readonly string[] = [
   `Publish: at most ${count(SNS.maxMessageSizeBytes)} bytes (256 KiB), message attributes included (SNS Developer Guide, "Amazon SNS quotas").`,
   `The AWS extended client libraries carry payloads up to ${count(SNS.extendedClientMaxBytes / (1024 * 1024 * 1024))} GiB through S3; this project's claim check uses their wire format.`,
   `This project's processor (${count(CLAIM_CHECK.processorMemoryMb)} MB) reads claim-checked payloads of at most ${count(CLAIM_CHECK.maxPayloadBytes)} bytes (${count(CLAIM_CHECK.maxPayloadBytes / MIB)} MiB, its memory / ${CLAIM_CHECK.memoryPerPayloadByte}: \`CLAIM_CHECK\`), from its own payload bucket under \`${CLAIM_CHECK.keyPrefix}\` only; anything else is refused before it is read.`,
+  `Failure records (this project's \`FAILURE_RECORDS\`): a ${count(SNS.maxMessageSizeBytes)}-byte notification in its SNS JSON envelope takes at most ${count(FAILURE_RECORDS.snsEnvelopedMaxBytes)} bytes (JSON escaping at most ${FAILURE_RECORDS.jsonEscapeFactor}x, plus ${count(FAILURE_RECORDS.snsEnvelopeBytes)} bytes of envelope), and every subscription dead-letter queue accepts that; the processor's on-failure record adds the request context and the error, at most ${count(FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes)} bytes, and ProcessorFailures accepts that (SQS allows up to ${count(SQS.maxMessageSizeBytes.max)}). With the 256 KiB default they would be lost.`,
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];

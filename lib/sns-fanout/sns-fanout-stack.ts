@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { HandlerFunction } from '../shared/handler-function';
-import { CLAIM_CHECK, SQS } from '../shared/limits';
+import { CLAIM_CHECK, FAILURE_RECORDS, SQS } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
 import type { ProfileSettings } from '../shared/profile';
 import { SecureBucket } from '../shared/secure-bucket';
@@ -110,6 +110,8 @@ export class SnsFanoutStack extends Stack {
 
     this.processorFailures = new DeadLetterQueue(this, 'ProcessorFailures', {
       purpose: 'the processor function (asynchronous invocations)',
+      // Lambda's on-failure record wraps the whole event: the largest notification's must fit.
+      maxMessageSizeBytes: FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes,
       removalPolicy,
       alarmAction,
     });

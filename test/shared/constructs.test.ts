@@ -5,9 +5,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlarmTopic } from '../../lib/shared/alarm-topic';
 import { DeadLetterQueue } from '../../lib/shared/dead-letter-queue';
 import { HandlerFunction } from '../../lib/shared/handler-function';
+import { FAILURE_RECORDS } from '../../lib/shared/limits';
 import { SecureBucket } from '../../lib/shared/secure-bucket';
 import { SecureTable } from '../../lib/shared/secure-table';
 import { errorOf, testStack } from '../helpers';
+import { largestRecords } from '../largest-records';
 
 describe('AlarmTopic', () => {
   test('a malformed e-mail is a one-line error', () => {
@@ -43,6 +45,13 @@ describe('AlarmTopic', () => {
       },
     });
   });
+});
+
+test('AlarmTopic: the e-mail subscription DLQ accepts the largest notification in its envelope', () => {
+  const stack = testStack();
+  new AlarmTopic(stack, 'Alarms', { email: 'ops@example.com' });
+  Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { MaximumMessageSize: FAILURE_RECORDS.snsEnvelopedMaxBytes });
+  expect(FAILURE_RECORDS.snsEnvelopedMaxBytes).toBeGreaterThanOrEqual(largestRecords().envelope);
 });
 
 describe('SecureBucket', () => {
@@ -163,9 +172,10 @@ describe('HandlerFunction', () => {
 describe('DeadLetterQueue', () => {
   test('14 days, SSE-SQS, TLS only, redrive allowed from the given sources, a not-empty alarm', () => {
     const stack = testStack();
-    new DeadLetterQueue(stack, 'Dlq', { purpose: 'tests' });
+    new DeadLetterQueue(stack, 'Dlq', { purpose: 'tests', maxMessageSizeBytes: 4096 });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SQS::Queue', {
+      MaximumMessageSize: 4096,
       MessageRetentionPeriod: 1209600,
       SqsManagedSseEnabled: true,
       ReceiveMessageWaitTimeSeconds: 20,
@@ -186,6 +196,6 @@ describe('DeadLetterQueue', () => {
       'Test/Dlq: maxMessageSizeBytes = 2097152 bytes is out of range: allowed 1024 to 1048576 bytes (SQS message quotas)',
     ],
   ])('guard: %j', (props, message) => {
-    expect(errorOf(() => new DeadLetterQueue(testStack(), 'Dlq', { purpose: 'tests', ...props }))).toBe(message);
+    expect(errorOf(() => new DeadLetterQueue(testStack(), 'Dlq', { purpose: 'tests', maxMessageSizeBytes: 4096, ...props }))).toBe(message);
   });
 });
