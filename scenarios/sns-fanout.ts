@@ -401,6 +401,7 @@ function largestNotification(id: string, bytes: number): string {
   const base = JSON.stringify({ id, kind: 'order-shipped', amount: 1, padding: '' });
   const room = bytes - Buffer.byteLength(base);
   const body = JSON.stringify({ id, kind: 'order-shipped', amount: 1, padding: '"'.repeat(Math.floor(room / 2)) });
+  // Each escaped quote is 2 bytes: an odd room takes its last byte in a one-letter-longer key.
   return room % 2 === 0 ? body : body.replace('"padding"', '"paddings"');
 }
 
