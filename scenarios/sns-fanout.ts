@@ -18,6 +18,9 @@ const KINDS = ['order-created', 'order-updated', 'order-cancelled'];
 const AMOUNTS = [50, 100, 150, 99];
 const COUNTRIES = ['DE', 'US', 'FR', 'JP', 'NL', 'BR'];
 
+/** SNS's publish limit, message attributes included ("Amazon SNS quotas"). */
+const SNS_MAX_MESSAGE_BYTES = 262_144;
+
 // The AWS extended clients' claim-check wire format, written here from its description rather than
 // through the project's module, so the scenario also checks that the two agree.
 const POINTER_CLASS = 'software.amazon.payloadoffloading.PayloadS3Pointer';
@@ -48,7 +51,8 @@ interface Notification {
  * policy selects, the audit queue and the Lambda subscriber all of them; the FIFO topic keeps order
  * per group and drops duplicates; a 1 MiB payload round-trips byte-identical through the claim
  * check; publishing it without the claim check is refused; a notification the Lambda subscriber
- * rejects ends in its failure destination after the retries.
+ * rejects ends in its failure destination after the retries, and so does the largest one (256 KiB),
+ * whole.
  */
 export async function runSnsFanoutScenario(target: Target, options: SnsFanoutScenarioOptions = {}): Promise<ScenarioResult> {
   const run = new Run('sns-fanout', target, options.report);
@@ -230,6 +234,32 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
       await collect(c, out('AuditQueueUrl'), 1, (m) => idOf(m.Body));
       return 'after the retries, the request and the error are in the ProcessorFailures queue';
     });
+
+    await run.step('the largest notification the Lambda subscriber rejects ends, whole, in its failure destination', async () => {
+      // 256 KiB with its attributes, as SNS counts them, and a body that JSON escaping doubles: the
+      // largest on-failure record this path can produce (the request, the SNS event and the error).
+      const hugeId = `${id}-huge`;
+      const attributes = attributesOf('order-shipped', 1);
+      const body = largestNotification(hugeId, SNS_MAX_MESSAGE_BYTES - attributesSize(attributes));
+      expectThat(
+        Buffer.byteLength(body) + attributesSize(attributes) === SNS_MAX_MESSAGE_BYTES,
+        `the notification has ${Buffer.byteLength(body) + attributesSize(attributes)} bytes, not ${SNS_MAX_MESSAGE_BYTES}`,
+      );
+      await sns.send(new PublishCommand({ TopicArn: out('TopicArn'), Message: body, MessageAttributes: attributes }));
+      run.counters.sent++;
+      const failureDeadline = deadline + 3 * target.retrySeconds(60);
+      let recordBytes = 0;
+      const [found] = await collect({ ...c, deadline: failureDeadline }, out('ProcessorFailuresQueueUrl'), 1, (m) => {
+        if (!m.Body?.includes(hugeId)) return undefined;
+        recordBytes = Buffer.byteLength(m.Body);
+        const record = JSON.parse(m.Body) as { requestPayload?: { Records?: Array<{ Sns?: { Message?: string } }> } };
+        return record.requestPayload?.Records?.[0]?.Sns?.Message === body ? hugeId : `${hugeId}:truncated`;
+      });
+      expectThat(found === hugeId, `the failure record of ${hugeId} does not carry the notification whole (${found})`);
+      run.counters.deadLettered++;
+      await collect(c, out('AuditQueueUrl'), 1, (m) => (m.Body?.includes(hugeId) ? hugeId : undefined));
+      return `a ${SNS_MAX_MESSAGE_BYTES}-byte notification's failure record (${recordBytes} bytes) is in the ProcessorFailures queue`;
+    });
     return run.result();
   } catch (error) {
     return run.result(error);
@@ -353,6 +383,26 @@ async function collectInOrder(c: Context, queueUrl: string, count: number): Prom
 async function delivery(dynamodb: DynamoDBClient, table: string, id: string) {
   const result = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }));
   return result.Item;
+}
+
+/** The size SNS counts for message attributes: each name, data type and value, in UTF-8 bytes. */
+function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
+  return Object.entries(attributes).reduce(
+    (sum, [name, a]) => sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''),
+    0,
+  );
+}
+
+/**
+ * A notification of exactly `bytes` bytes that the processor rejects (an unknown kind), padded with
+ * escaped quotes: each is 2 bytes in the message and 4 in the JSON of the event that carries it.
+ */
+function largestNotification(id: string, bytes: number): string {
+  const base = JSON.stringify({ id, kind: 'order-shipped', amount: 1, padding: '' });
+  const room = bytes - Buffer.byteLength(base);
+  const body = JSON.stringify({ id, kind: 'order-shipped', amount: 1, padding: '"'.repeat(Math.floor(room / 2)) });
+  // Each escaped quote is 2 bytes: an odd room takes its last byte in a one-letter-longer key.
+  return room % 2 === 0 ? body : body.replace('"padding"', '"paddings"');
 }
 
 function largeNotification(id: string, bytes: number) {

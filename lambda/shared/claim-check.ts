@@ -8,12 +8,16 @@
  * with a Number message attribute `ExtendedPayloadSize` holding the payload's size in bytes (older
  * clients used `SQSLargePayloadSize`; both are read). The extended clients carry up to 2 GB.
  *
+ * A pointer is data from whoever could publish, so the receiving side trusts none of it: it reads
+ * only from its own payload bucket and key prefix, and only objects whose size (learned before the
+ * body is read) matches the declared size and fits its maximum ({@link ClaimCheckPolicy}).
+ *
  * Why not the `sns-sqs-big-payload` package: it needs the AWS SDK for JavaScript v2 (end of
  * support, not in the Lambda Node.js runtimes) and by default writes its own `{"S3Payload":...}`
  * format; this module is small, SDK v3, and speaks the extended clients' format only.
  */
 import { randomUUID } from 'node:crypto';
-import type { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommand, GetObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** The class name the extended clients put first in a pointer body. */
 export const POINTER_CLASS = 'software.amazon.payloadoffloading.PayloadS3Pointer';
@@ -129,44 +133,123 @@ export async function offload(
   };
 }
 
-/** The declared size of an offloaded payload, from either attribute name, if present. */
-export function declaredSize(attributes: Record<string, { Value?: string; StringValue?: string } | undefined>): number | undefined {
-  const attribute = attributes[SIZE_ATTRIBUTE] ?? attributes[LEGACY_SIZE_ATTRIBUTE];
-  const value = attribute?.Value ?? attribute?.StringValue;
-  return value === undefined ? undefined : Number(value);
+/** Where a pointer may point and how large its payload may be: what the receiving side accepts. */
+export interface ClaimCheckPolicy {
+  /** The only bucket a pointer may name: the payload bucket of the stack. */
+  readonly bucket: string;
+  /** The key prefix every pointer's key must start with. */
+  readonly keyPrefix: string;
+  /** The largest payload read, in bytes: a larger object is refused without being read. */
+  readonly maxBytes: number;
+}
+
+/** What a {@link PayloadFetcher} may read: the declared size when there is one, and the maximum. */
+export interface ReadLimits {
+  readonly declaredBytes?: number;
+  readonly maxBytes: number;
 }
 
 /**
- * The payload of a received message: the body itself, or the S3 object its pointer names (checked
- * against the declared size when there is one).
+ * Reads the payload a pointer names, refusing (with a {@link ClaimCheckError}) an object whose size
+ * is over `maxBytes` or differs from `declaredBytes`, without reading more than that.
+ */
+export type PayloadFetcher = (pointer: PayloadPointer, limits: ReadLimits) => Promise<string>;
+
+/** The declared size of an offloaded payload, from either attribute name, if present (unchecked). */
+export function declaredSize(attributes: Record<string, { Value?: string; StringValue?: string } | undefined>): string | undefined {
+  const attribute = attributes[SIZE_ATTRIBUTE] ?? attributes[LEGACY_SIZE_ATTRIBUTE];
+  return attribute?.Value ?? attribute?.StringValue;
+}
+
+/**
+ * Checks a pointer against the policy before anything is read: the bucket must be the policy's,
+ * the key under its prefix, the declared size (if any) a whole number from 1 to the maximum.
+ * Returns the declared size.
+ */
+export function checkPointer(
+  pointer: PayloadPointer,
+  attributes: Record<string, { Value?: string; StringValue?: string } | undefined>,
+  policy: ClaimCheckPolicy,
+): number | undefined {
+  const where = `s3://${pointer.s3BucketName}/${pointer.s3Key}`;
+  if (pointer.s3BucketName !== policy.bucket) {
+    throw new ClaimCheckError(`payload pointer ${where} names another bucket: only ${policy.bucket} is accepted`);
+  }
+  if (!pointer.s3Key.startsWith(policy.keyPrefix)) {
+    throw new ClaimCheckError(`payload pointer ${where} is outside the key prefix ${policy.keyPrefix}`);
+  }
+  const raw = declaredSize(attributes);
+  if (raw === undefined) return undefined;
+  const declared = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(declared) || declared < 1) {
+    throw new ClaimCheckError(`payload pointer ${where} declares a size of ${JSON.stringify(raw)}: not a whole number of bytes from 1`);
+  }
+  if (declared > policy.maxBytes) {
+    throw new ClaimCheckError(`payload pointer ${where} declares ${declared} bytes, over the ${policy.maxBytes}-byte maximum: not read`);
+  }
+  return declared;
+}
+
+/**
+ * The payload of a received message: the body itself, or the S3 object its pointer names, once the
+ * pointer passed {@link checkPointer} and the object's size matched the declared size and the
+ * policy's maximum (checked before its body is read).
  */
 export async function resolvePayload(
   body: string,
   attributes: Record<string, { Value?: string; StringValue?: string } | undefined>,
-  fetch: (pointer: PayloadPointer) => Promise<string>,
+  fetch: PayloadFetcher,
+  policy: ClaimCheckPolicy,
 ): Promise<{ payload: string; pointer?: PayloadPointer }> {
   const pointer = parsePointer(body);
   if (!pointer) return { payload: body };
-  const payload = await fetch(pointer);
-  const expected = declaredSize(attributes);
-  const actual = Buffer.byteLength(payload, 'utf8');
-  if (expected !== undefined && expected !== actual) {
-    throw new ClaimCheckError(
-      `payload s3://${pointer.s3BucketName}/${pointer.s3Key} has ${actual} bytes, the message declares ${expected}`,
-    );
-  }
+  const declaredBytes = checkPointer(pointer, attributes, policy);
+  const payload = await fetch(pointer, { declaredBytes, maxBytes: policy.maxBytes });
   return { payload, pointer };
 }
 
-/** A fetcher for {@link resolvePayload} from an S3 client and the GetObject command class. */
-export function s3Fetcher(s3: S3Client, GetObject: typeof GetObjectCommand): (pointer: PayloadPointer) => Promise<string> {
-  return async (pointer) => {
+/** The object's whole size from a ranged GetObject (`Content-Range: bytes 0-9/5000000`), else its Content-Length. */
+function objectSize(object: { ContentRange?: string; ContentLength?: number }): number | undefined {
+  const total = object.ContentRange?.match(/\/([0-9]+)$/)?.[1];
+  if (total !== undefined) return Number(total);
+  return object.ContentLength;
+}
+
+/** Stops reading a response body that will not be used (a Node.js stream in Lambda). */
+function discard(body: unknown): void {
+  (body as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
+/**
+ * A {@link PayloadFetcher} from an S3 client and the GetObject command class. One ranged GetObject
+ * asks for at most the declared size (or the maximum) and learns the object's whole size from
+ * Content-Range before reading the body, so a pointer declaring 10 bytes never reads 5 MB, and an
+ * object over the maximum is never read at all.
+ */
+export function s3Fetcher(s3: S3Client, GetObject: typeof GetObjectCommand): PayloadFetcher {
+  return async (pointer, limits) => {
+    const where = `s3://${pointer.s3BucketName}/${pointer.s3Key}`;
+    const wanted = limits.declaredBytes ?? limits.maxBytes;
+    let object: GetObjectCommandOutput;
     try {
-      const object = await s3.send(new GetObject({ Bucket: pointer.s3BucketName, Key: pointer.s3Key }));
-      return (await object.Body?.transformToString('utf8')) ?? '';
+      object = await s3.send(new GetObject({ Bucket: pointer.s3BucketName, Key: pointer.s3Key, Range: `bytes=0-${wanted - 1}` }));
     } catch (error) {
       const e = error as Error;
-      throw new ClaimCheckError(`cannot read payload s3://${pointer.s3BucketName}/${pointer.s3Key}: ${e.name}: ${e.message}`);
+      throw new ClaimCheckError(`cannot read payload ${where}: ${e.name}: ${e.message}`);
     }
+    const size = objectSize(object);
+    if (size === undefined || size > limits.maxBytes || (limits.declaredBytes !== undefined && size !== limits.declaredBytes)) {
+      discard(object.Body);
+      if (size === undefined) throw new ClaimCheckError(`payload ${where}: S3 did not say its size; not read`);
+      if (size > limits.maxBytes) {
+        throw new ClaimCheckError(`payload ${where} has ${size} bytes, over the ${limits.maxBytes}-byte maximum: not read`);
+      }
+      throw new ClaimCheckError(`payload ${where} has ${size} bytes, the message declares ${limits.declaredBytes}`);
+    }
+    const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+    if (bytes.length !== size) {
+      throw new ClaimCheckError(`payload ${where}: read ${bytes.length} of its ${size} bytes`);
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   };
 }

@@ -20,3 +20,9 @@ export function positiveIntEnv(name: string, fallback: number): number {
   }
   return value;
 }
+
+/** Reads a required positive whole number from the environment (see {@link requireEnv}). */
+export function requirePositiveIntEnv(name: string): number {
+  requireEnv(name);
+  return positiveIntEnv(name, 0);
+}

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import { en } from 'zod/locales';
 // zod/mini: the same validation as zod's classic API at a fraction of the bundle size.
 import * as z from 'zod/mini';
-import { type PayloadPointer, resolvePayload, s3Fetcher } from '../shared/claim-check';
-import { positiveIntEnv, requireEnv } from '../shared/env';
+import { type ClaimCheckPolicy, type PayloadFetcher, resolvePayload, s3Fetcher } from '../shared/claim-check';
+import { positiveIntEnv, requireEnv, requirePositiveIntEnv } from '../shared/env';
 import { validateJson } from '../shared/validate';
 
 z.config(en());
@@ -27,16 +27,30 @@ export class InvalidNotificationError extends Error {
   }
 }
 
+/** A notification id already recorded with another payload: a conflict, not a duplicate. */
+export class NotificationConflictError extends Error {
+  public constructor(id: string) {
+    super(`notification ${id} was already recorded with another payload (its SHA-256 differs): not recorded again`);
+    this.name = 'NotificationConflictError';
+  }
+}
+
 const logger = new Logger();
 const tableName = requireEnv('DELIVERIES_TABLE_NAME');
 const retentionSeconds = positiveIntEnv('DELIVERY_RETENTION_DAYS', 7) * 86_400;
+/** Claim checks are read from the stack's payload bucket and prefix only, up to the stack's maximum. */
+const claimCheck: ClaimCheckPolicy = {
+  bucket: requireEnv('PAYLOAD_BUCKET_NAME'),
+  keyPrefix: requireEnv('PAYLOAD_KEY_PREFIX'),
+  maxBytes: requirePositiveIntEnv('PAYLOAD_MAX_BYTES'),
+};
 const dynamodb = new DynamoDBClient({});
 
 // Most notifications are small: the S3 client is loaded the first time a claim check arrives, not at
 // every cold start (it would double the function's initialisation time). `require`, not `import()`:
 // CommonJS resolution finds the runtime's SDK through NODE_PATH, ES module resolution does not.
-let fetchPayload: ((pointer: PayloadPointer) => Promise<string>) | undefined;
-async function fetcher(): Promise<(pointer: PayloadPointer) => Promise<string>> {
+let fetchPayload: PayloadFetcher | undefined;
+function fetcher(): PayloadFetcher {
   if (!fetchPayload) {
     const { S3Client: Client, GetObjectCommand } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
     const s3: S3Client = new Client({});
@@ -54,31 +68,46 @@ function validate(payload: string): z.infer<typeof NotificationSchema> {
 async function process(record: SNSEventRecord): Promise<void> {
   const { Sns: sns } = record;
   const attributes = sns.MessageAttributes ?? {};
-  const { payload, pointer } = await resolvePayload(sns.Message, attributes, (p) => fetcher().then((fetch) => fetch(p)));
+  const { payload, pointer } = await resolvePayload(sns.Message, attributes, (p, limits) => fetcher()(p, limits), claimCheck);
   const notification = validate(payload);
+  const sha256 = createHash('sha256').update(payload, 'utf8').digest('hex');
   const now = Date.now();
-  // One item per event id: a second delivery of the same SNS message overwrites it (no double count).
-  await dynamodb.send(
-    new PutItemCommand({
-      TableName: tableName,
-      Item: {
-        id: { S: notification.id },
-        kind: { S: notification.kind },
-        snsMessageId: { S: sns.MessageId },
-        topicArn: { S: sns.TopicArn },
-        bytes: { N: String(Buffer.byteLength(payload, 'utf8')) },
-        sha256: { S: createHash('sha256').update(payload, 'utf8').digest('hex') },
-        claimCheck: { BOOL: pointer !== undefined },
-        receivedAt: { S: new Date(now).toISOString() },
-        expiresAt: { N: String(Math.floor(now / 1000) + retentionSeconds) },
-      },
-    }),
-  );
+  // The effect, idempotent by itself: one conditional PutItem keyed by the event id. A retry or a
+  // second delivery finds the first record (returned with the failed condition) and does nothing;
+  // another payload under the same id is a conflict.
+  try {
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          id: { S: notification.id },
+          kind: { S: notification.kind },
+          snsMessageId: { S: sns.MessageId },
+          topicArn: { S: sns.TopicArn },
+          bytes: { N: String(Buffer.byteLength(payload, 'utf8')) },
+          sha256: { S: sha256 },
+          claimCheck: { BOOL: pointer !== undefined },
+          receivedAt: { S: new Date(now).toISOString() },
+          expiresAt: { N: String(Math.floor(now / 1000) + retentionSeconds) },
+        },
+        ConditionExpression: 'attribute_not_exists(id)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
+    if (error.Item.sha256?.S !== sha256) throw new NotificationConflictError(notification.id);
+    logger.info('notification already recorded', {
+      id: notification.id,
+      snsMessageId: sns.MessageId,
+      firstSnsMessageId: error.Item.snsMessageId?.S,
+    });
+  }
 }
 
 /**
- * The Lambda subscriber of the fan-out topic: resolves claim-checked payloads, validates the
- * notification, records the delivery. A failure is logged as one structured line and thrown, so
+ * The Lambda subscriber of the fan-out topic: resolves claim-checked payloads (from the stack's
+ * payload bucket only, size-checked before reading), validates the notification, records it once. A failure is logged as one structured line and thrown, so
  * Lambda retries the asynchronous invocation and then sends it to the on-failure destination.
  */
 export const handler = async (event: SNSEvent, context: Context): Promise<void> => {

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { idempotencyConfig, logger, processRecord } from './order';
+import { logger, processRecord } from './order';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -10,7 +10,6 @@ const processor = new BatchProcessor(EventType.SQS);
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
-  idempotencyConfig.registerLambdaContext(context);
   return processPartialResponse(event, (record: SQSRecord) => processRecord(record, context), processor, {
     context,
     throwOnFullBatchFailure: false,

@@ -1,6 +1,6 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { idempotencyConfig, logger, processRecord } from './order';
+import { logger, processRecord } from './order';
 
 const processor = new SqsFifoPartialProcessorAsync();
 
@@ -11,7 +11,6 @@ const processor = new SqsFifoPartialProcessorAsync();
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
-  idempotencyConfig.registerLambdaContext(context);
   return processPartialResponse(event, (record: SQSRecord) => processRecord(record, context), processor, {
     context,
     skipGroupOnError: true,

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { isEmail } from './context-keys';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PropError } from './guards';
+import { FAILURE_RECORDS } from './limits';
 
 /** Props of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -78,6 +79,8 @@ export class AlarmTopic extends Construct {
       // Undeliverable alarm mails are kept, not dropped (SNS subscription redrive policy).
       this.emailDeadLetterQueue = new DeadLetterQueue(this, 'EmailDeadLetterQueue', {
         purpose: 'the alarm e-mail subscription',
+        // Anyone in the account may publish to the topic, so the largest notification can fail into it.
+        maxMessageSizeBytes: FAILURE_RECORDS.snsEnvelopedMaxBytes,
         removalPolicy: props.removalPolicy,
       }).queue;
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.email, { deadLetterQueue: this.emailDeadLetterQueue }));

@@ -23,10 +23,13 @@ export interface DeadLetterQueueProps {
    */
   readonly retentionPeriod?: Duration;
   /**
-   * Largest message it accepts; at least the largest message of its sources.
-   * @default 262144
+   * Largest message it accepts, in bytes: at least the largest record that can reach it, or that
+   * record is lost. For a queue's redrive, the source's maximum; for an SNS subscription,
+   * `FAILURE_RECORDS.snsEnvelopedMaxBytes`; for a Lambda subscriber's on-failure destination,
+   * `FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes` (see `limits.ts`). No default: the right size
+   * depends on what fails into it.
    */
-  readonly maxMessageSizeBytes?: number;
+  readonly maxMessageSizeBytes: number;
   /**
    * Encryption at rest: SSE-SQS, or KMS with `encryptionMasterKey`.
    * @default sqs.QueueEncryption.SQS_MANAGED
@@ -73,7 +76,7 @@ export class DeadLetterQueue extends Construct {
   public constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     const retentionPeriod = props.retentionPeriod ?? Duration.seconds(SQS.deadLetterRetentionSeconds);
-    const maxMessageSizeBytes = props.maxMessageSizeBytes ?? SQS.notesMaxMessageSizeBytes;
+    const maxMessageSizeBytes = props.maxMessageSizeBytes;
     const encryption = props.encryption ?? sqs.QueueEncryption.SQS_MANAGED;
     guardDuration(this, 'retentionPeriod', retentionPeriod, SQS.retentionSeconds);
     guardInteger(this, 'maxMessageSizeBytes', maxMessageSizeBytes, SQS.maxMessageSizeBytes);

@@ -64,6 +64,11 @@ export class HandlerFunction extends lambda.Function {
   public readonly functionLogGroup: logs.LogGroup;
   /** The execution role (only inline policies: its log group, tracing, and what the caller grants). */
   public readonly executionRole: iam.Role;
+  /**
+   * The role's X-Ray policy, apart from its default policy: the only place where the cdk-nag finding
+   * `AwsSolutions-IAM5[Resource::*]` is acknowledged, so a wildcard granted later is still reported.
+   */
+  public readonly tracingPolicy: iam.Policy;
 
   public constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     const timeout = props.timeout ?? Duration.seconds(30);
@@ -92,7 +97,6 @@ export class HandlerFunction extends lambda.Function {
       memorySize,
       role,
       logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -105,10 +109,15 @@ export class HandlerFunction extends lambda.Function {
     this.functionLogGroup = logGroup;
     this.executionRole = role;
 
-    // Tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*" to the role's default policy.
-    const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
-    if (defaultPolicy) {
-      acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]', XRAY_WILDCARD_REASON);
-    }
+    // Active tracing. The L2's `tracing` prop would put X-Ray's Resource "*" statement in the role's
+    // default policy, where acknowledging cdk-nag's `Resource::*` finding would also hide any later
+    // wildcard grant. X-Ray's statement gets a policy of its own instead, acknowledged there alone.
+    (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    this.tracingPolicy = new iam.Policy(role, 'Tracing', {
+      roles: [role],
+      statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
+    });
+    acknowledge(this.tracingPolicy, 'AwsSolutions-IAM5[Resource::*]', XRAY_WILDCARD_REASON);
+    this.node.addDependency(this.tracingPolicy);
   }
 }

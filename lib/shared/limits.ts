@@ -109,9 +109,88 @@ export const SNS = {
   deliveryDelaySeconds: { min: 1, max: 3600, unit: 's', source: 'SNS delivery policy' },
   /** HTTP/S delivery policy: total retry time is at most one hour. */
   deliveryMaxTotalSeconds: 3600,
+  /** Topic names: 1 to 256 characters, the .fifo suffix included ("Amazon SNS quotas", CreateTopic). */
+  maxTopicNameLength: 256,
   /** The payload size above which the claim check offloads to S3 (the extended clients' default). */
   claimCheckThresholdBytes: { min: 1, max: 256 * KIB, unit: 'bytes', source: 'SNS message size' },
 } as const satisfies Record<string, number | Range>;
+
+/**
+ * The bounds of an order message (the SQS + DLQ consumers' schema). The handler, which may not
+ * import this file, declares the same constants (`lambda/sqs-dlq/order.ts`; a test keeps them
+ * equal). Every number is bounded so that every derived total is an exact integer.
+ */
+export const ORDER = {
+  /** Items per order: 1 to 100. */
+  maxItems: 100,
+  /** Units of one item: 1 to 1,000. */
+  maxQuantity: 1000,
+  /** Unit price: 0 to 100,000,000 cents (USD 1,000,000), far above any real item. */
+  maxUnitPriceCents: 100_000_000,
+} as const;
+
+const MIB = 1024 * KIB;
+
+/**
+ * The claim check's receiving side (the SNS fan-out processor). A pointer is data from whoever can
+ * publish, so the processor reads only from its stack's payload bucket and key prefix, and only
+ * objects whose size it learned before reading them.
+ */
+export const CLAIM_CHECK = {
+  /** Key prefix of offloaded payloads in the payload bucket (the processor may read nothing else). */
+  keyPrefix: 'payloads/',
+  /** Memory of the processor, in MB: the maximum payload below is sized to it. */
+  processorMemoryMb: 512,
+  /**
+   * Bytes of memory per payload byte at the processor's peak, with headroom: about 6 are in use
+   * (the received chunks and their concatenation, the decoded string at up to 2 bytes per
+   * character, the parsed JSON), and the rest leaves room for the runtime and the garbage collector.
+   */
+  memoryPerPayloadByte: 16,
+  /**
+   * The largest payload the processor reads: its memory / 16 = 32 MiB. A larger object, or one
+   * whose size differs from the pointer's ExtendedPayloadSize, is refused before its body is read.
+   */
+  maxPayloadBytes: (512 * MIB) / 16,
+} as const;
+
+const JSON_ESCAPE_FACTOR = 3;
+const SNS_ENVELOPE_BYTES = 16 * KIB;
+const LAMBDA_RECORD_BYTES = 16 * KIB;
+const SNS_ENVELOPED_MAX_BYTES = SNS.maxMessageSizeBytes * JSON_ESCAPE_FACTOR + SNS_ENVELOPE_BYTES;
+
+/**
+ * The largest records that reach failure targets, computed so that every dead-letter queue and
+ * on-failure destination accepts what can reach it (a record a target refuses is lost). A queue's
+ * own DLQ takes its source's messages unchanged, so it gets the source's maximum message size.
+ */
+export const FAILURE_RECORDS = {
+  /**
+   * JSON escaping, worst case, in bytes out per byte of UTF-8 in: `"`, `\`, tab, LF and CR take 2
+   * bytes, a 2-byte character written as `\uXXXX` 6 (3 per byte). SNS accepts no other control
+   * characters.
+   */
+  jsonEscapeFactor: JSON_ESCAPE_FACTOR,
+  /**
+   * Room for the rest of the SNS envelope (Type, MessageId, TopicArn, a Subject of up to 100
+   * characters, Timestamp, Signature, SigningCertURL, UnsubscribeURL) and the JSON around up to 10
+   * message attributes.
+   */
+  snsEnvelopeBytes: SNS_ENVELOPE_BYTES,
+  /**
+   * Room for the rest of a Lambda destination record (version, timestamp, requestContext,
+   * responseContext) and the function's error: its type, a one-line message (the handlers'
+   * messages never quote the payload) and its stack trace.
+   */
+  lambdaRecordBytes: LAMBDA_RECORD_BYTES,
+  /**
+   * The largest SNS notification in its JSON envelope: what a subscription DLQ or a queue without
+   * raw delivery receives, and the event a Lambda subscriber gets. 256 KiB x 3 + 16 KiB.
+   */
+  snsEnvelopedMaxBytes: SNS_ENVELOPED_MAX_BYTES,
+  /** The largest on-failure record of a Lambda subscriber: its largest event plus the record around it. */
+  snsLambdaFailureRecordMaxBytes: SNS_ENVELOPED_MAX_BYTES + LAMBDA_RECORD_BYTES,
+} as const;
 
 /** Amazon CloudWatch Logs retention used for every log group the patterns create. */
 export const LOGS = {
@@ -281,11 +360,14 @@ export const SQS_FACTS: readonly string[] = [
   `FIFO queues without high-throughput mode: ${count(SQS.fifoTransactionsPerSecond)} API calls per second per action, ${count(SQS.fifoBatchedMessagesPerSecond)} messages per second with batches of ${SQS.maxBatchEntries} (same source); high-throughput mode partitions by message group and raises the limit, so spread messages over many message group ids.`,
   `Batch calls (SendMessageBatch, DeleteMessageBatch, ReceiveMessage) carry at most ${SQS.maxBatchEntries} messages.`,
   `Queue names: at most ${SQS.maxQueueNameLength} characters, the .fifo suffix included.`,
+  `Order messages (this project's bounds, \`ORDER\`): ${count(ORDER.maxItems)} items at most, a \`quantity\` of 1 to ${count(ORDER.maxQuantity)}, a \`unitPriceCents\` of 0 to ${count(ORDER.maxUnitPriceCents)}; the largest total, ${count(ORDER.maxItems * ORDER.maxQuantity * ORDER.maxUnitPriceCents)} cents, is far below 2^53 - 1 (${count(Number.MAX_SAFE_INTEGER)}), so every total is exact. One more than a maximum is a batch item failure with one log line.`,
 ];
 
 /** Quotas the SNS fan-out guide states in prose, rendered from the constants above. */
 export const SNS_FACTS: readonly string[] = [
   `Publish: at most ${count(SNS.maxMessageSizeBytes)} bytes (256 KiB), message attributes included (SNS Developer Guide, "Amazon SNS quotas").`,
   `The AWS extended client libraries carry payloads up to ${count(SNS.extendedClientMaxBytes / (1024 * 1024 * 1024))} GiB through S3; this project's claim check uses their wire format.`,
+  `This project's processor (${count(CLAIM_CHECK.processorMemoryMb)} MB) reads claim-checked payloads of at most ${count(CLAIM_CHECK.maxPayloadBytes)} bytes (${count(CLAIM_CHECK.maxPayloadBytes / MIB)} MiB, its memory / ${CLAIM_CHECK.memoryPerPayloadByte}: \`CLAIM_CHECK\`), from its own payload bucket under \`${CLAIM_CHECK.keyPrefix}\` only; anything else is refused before it is read.`,
+  `Failure records (this project's \`FAILURE_RECORDS\`): a ${count(SNS.maxMessageSizeBytes)}-byte notification in its SNS JSON envelope takes at most ${count(FAILURE_RECORDS.snsEnvelopedMaxBytes)} bytes (JSON escaping at most ${FAILURE_RECORDS.jsonEscapeFactor}x, plus ${count(FAILURE_RECORDS.snsEnvelopeBytes)} bytes of envelope), and every subscription dead-letter queue accepts that; the processor's on-failure record adds the request context and the error, at most ${count(FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes)} bytes, and ProcessorFailures accepts that (SQS allows up to ${count(SQS.maxMessageSizeBytes.max)}). With the 256 KiB default they would be lost.`,
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];

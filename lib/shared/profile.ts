@@ -8,7 +8,10 @@ export const PROFILES = ['sandbox', 'production'] as const;
 /** A deployment profile: `sandbox` (cheap, disposable) or `production` (durable, redundant). */
 export type Profile = (typeof PROFILES)[number];
 
-/** What a profile means for the resources a stack creates. Stacks map these onto construct props. */
+/**
+ * What a profile means for the resources a stack creates. Stacks map these onto construct props.
+ * No profile turns on optional compute (such as the SQS backlog worker): that is always opt-in.
+ */
 export interface ProfileSettings {
   /** The profile these settings describe. */
   readonly profile: Profile;
@@ -18,8 +21,6 @@ export interface ProfileSettings {
   readonly autoDeleteObjects: boolean;
   /** Retention of every log group. */
   readonly logRetention: RetentionDays;
-  /** Whether optional, always-on compute (for example the backlog worker) is deployed by default. */
-  readonly alwaysOnCompute: boolean;
 }
 
 /** The settings of a profile. */
@@ -30,7 +31,6 @@ export function profileSettings(profile: Profile): ProfileSettings {
       removalPolicy: RemovalPolicy.RETAIN,
       autoDeleteObjects: false,
       logRetention: LOGS.productionRetentionDays as RetentionDays,
-      alwaysOnCompute: true,
     };
   }
   return {
@@ -38,6 +38,5 @@ export function profileSettings(profile: Profile): ProfileSettings {
     removalPolicy: RemovalPolicy.DESTROY,
     autoDeleteObjects: true,
     logRetention: LOGS.sandboxRetentionDays as RetentionDays,
-    alwaysOnCompute: false,
   };
 }

@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,10 +11,7 @@ import { thresholdAlarm } from '../shared/alarms';
 import { isEmail } from '../shared/context-keys';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardInteger, guardRange, PropError, seconds } from '../shared/guards';
-import { SNS } from '../shared/limits';
-
-/** Room for the SNS JSON envelope around a message delivered without raw delivery. */
-export const SNS_ENVELOPE_ALLOWANCE_BYTES = 16 * 1024;
+import { FAILURE_RECORDS, SNS, SQS } from '../shared/limits';
 
 /** Props of {@link FanoutTopic}. */
 export interface FanoutTopicProps {
@@ -107,8 +104,9 @@ export interface FanoutSubscription {
 
 /**
  * An SNS topic for fan-out, secure and observable by default: encrypted with a customer-managed key
- * whose policy lets SNS use it, TLS only, publishable by the owner account and the listed publishers
- * only, and alarms on failed deliveries and on messages filtered out for invalid attributes. Every
+ * whose policy lets SNS use it for this topic only (`aws:SourceArn`), TLS only, publishable by the
+ * owner account and the listed publishers only, and alarms on failed deliveries and on messages
+ * filtered out for invalid attributes. The topic is named from its construct path. Every
  * subscription gets its own dead-letter queue, and subscribing wires the rest: the queue policy
  * allows this topic only, a customer-managed queue key lets SNS encrypt for the queue.
  *
@@ -141,7 +139,12 @@ export class FanoutTopic extends Construct {
     if (!this.fifo && props.contentBasedDeduplication !== undefined) {
       throw new PropError(this, 'contentBasedDeduplication', 'applies to FIFO topics only: set fifo: true or remove it');
     }
-    const account = Stack.of(this).account;
+    // The topic is named from its construct path (unique in the app) so that its ARN is known before
+    // it exists: the key policy names the topic, and referencing the topic resource from the key
+    // would be a circular dependency (the topic references the key).
+    const suffix = this.fifo ? '.fifo' : '';
+    const topicName = Names.uniqueResourceName(this, { maxLength: SNS.maxTopicNameLength - suffix.length, separator: '-' }) + suffix;
+    const topicArn = Stack.of(this).formatArn({ service: 'sns', resource: topicName });
     if (props.masterKey) {
       this.key = props.masterKey;
     } else {
@@ -156,12 +159,13 @@ export class FanoutTopic extends Construct {
           principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
           actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          conditions: { ArnEquals: { 'aws:SourceArn': topicArn } },
         }),
       );
       this.key = key;
     }
     this.topic = new sns.Topic(this, 'Topic', {
+      topicName,
       fifo: this.fifo || undefined,
       contentBasedDeduplication: this.fifo ? (props.contentBasedDeduplication ?? false) : undefined,
       masterKey: this.key,
@@ -231,7 +235,7 @@ export class FanoutTopic extends Construct {
       );
     }
     const maxSize = (queue.node.defaultChild as sqs.CfnQueue | undefined)?.maximumMessageSize;
-    const needed = SNS.maxMessageSizeBytes + (options.rawMessageDelivery ? 0 : SNS_ENVELOPE_ALLOWANCE_BYTES);
+    const needed = options.rawMessageDelivery ? SNS.maxMessageSizeBytes : FAILURE_RECORDS.snsEnvelopedMaxBytes;
     if (typeof maxSize === 'number' && maxSize < needed) {
       throw new PropError(
         this,
@@ -246,10 +250,16 @@ export class FanoutTopic extends Construct {
     );
   }
 
-  /** Subscribes a function (invoked asynchronously; its failures go to its own on-failure destination). */
+  /**
+   * Subscribes a function (invoked asynchronously; its failures go to its own on-failure destination).
+   * At synth, the function's on-failure destination and dead-letter queue, when they are queues or
+   * topics of this app, must accept the largest record a notification can make: see
+   * {@link FAILURE_RECORDS}.
+   */
   public subscribeFunction(id: string, fn: lambda.IFunction, options: FanoutSubscriptionOptions = {}): FanoutSubscription {
     if (this.fifo)
       throw new PropError(this, `${id}.function`, `= ${fn.node.path}: a FIFO topic delivers to SQS queues only, not to Lambda`);
+    this.node.addValidation({ validate: () => failureTargetProblems(this, id, fn) });
     return this.subscribe(id, options, (common) => new subscriptions.LambdaSubscription(fn, common));
   }
 
@@ -332,6 +342,8 @@ export class FanoutTopic extends Construct {
   private deadLetterQueue(id: string): DeadLetterQueue {
     return new DeadLetterQueue(this, `${id}DeadLetterQueue`, {
       purpose: `the ${id} subscription of ${this.node.path}`,
+      // SNS moves the notification it could not deliver here, in its envelope: the largest one must fit.
+      maxMessageSizeBytes: FAILURE_RECORDS.snsEnvelopedMaxBytes,
       fifo: this.fifo,
       removalPolicy: this.removalPolicy,
       alarmAction: this.alarmAction,
@@ -377,4 +389,68 @@ function collectLeaves(policy: Record<string, sns.FilterOrPolicy>, leaves: numbe
     if (value instanceof sns.Filter) leaves.push(value.filterDoc.conditions.length);
     else if (value instanceof sns.Policy) collectLeaves(value.policyDoc, leaves);
   }
+}
+
+/** What a failure target of the app accepts at most, in bytes, from its resource; undefined when unknown. */
+function acceptedBytes(stack: Stack, target: unknown): { what: string; bytes: number } | undefined {
+  const resolved = stack.resolve(target) as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
+  const logicalId = resolved?.['Fn::GetAtt']?.[0] ?? resolved?.Ref;
+  if (typeof logicalId !== 'string') return undefined;
+  for (const child of stack.node.findAll()) {
+    if (!(child instanceof CfnElement) || stack.getLogicalId(child) !== logicalId) continue;
+    if (child instanceof sqs.CfnQueue) {
+      const size = child.maximumMessageSize;
+      // An unset MaximumMessageSize is the service default, which is the maximum.
+      return typeof size === 'number'
+        ? { what: child.node.path, bytes: size }
+        : { what: child.node.path, bytes: SQS.maxMessageSizeBytes.max };
+    }
+    if (child instanceof sns.CfnTopic) return { what: `${child.node.path} (an SNS topic)`, bytes: SNS.maxMessageSizeBytes };
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The one-line problems of a Lambda subscriber whose failure targets cannot take its largest records. */
+function failureTargetProblems(topic: FanoutTopic, id: string, fn: lambda.IFunction): string[] {
+  const stack = Stack.of(fn);
+  const problems: string[] = [];
+  const check = (prop: string, target: unknown, needed: number, what: string) => {
+    const accepted = acceptedBytes(stack, target);
+    if (accepted && accepted.bytes < needed) {
+      problems.push(
+        new PropError(
+          topic,
+          `${id}.function ${prop}`,
+          `= ${accepted.what} accepts at most ${accepted.bytes} bytes, less than ${what} (${needed} bytes, FAILURE_RECORDS): such failures would be lost`,
+        ).message,
+      );
+    }
+  };
+  const invokeConfig = fn.node.tryFindChild('EventInvokeConfig')?.node.defaultChild;
+  if (invokeConfig instanceof lambda.CfnEventInvokeConfig) {
+    const destinations = stack.resolve(invokeConfig.destinationConfig) as { onFailure?: { destination?: unknown } } | undefined;
+    const onFailure = destinations?.onFailure?.destination;
+    if (onFailure !== undefined) {
+      check(
+        'on-failure destination',
+        onFailure,
+        FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes,
+        `the on-failure record of a ${SNS.maxMessageSizeBytes}-byte notification`,
+      );
+    }
+  }
+  const cfnFunction = fn.node.defaultChild;
+  if (cfnFunction instanceof lambda.CfnFunction) {
+    const deadLetter = (stack.resolve(cfnFunction.deadLetterConfig) as { targetArn?: unknown } | undefined)?.targetArn;
+    if (deadLetter !== undefined) {
+      check(
+        'dead-letter queue',
+        deadLetter,
+        FAILURE_RECORDS.snsEnvelopedMaxBytes,
+        `the event of a ${SNS.maxMessageSizeBytes}-byte notification`,
+      );
+    }
+  }
+  return problems;
 }

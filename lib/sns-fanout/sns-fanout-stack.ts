@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { HandlerFunction } from '../shared/handler-function';
-import { SQS } from '../shared/limits';
+import { CLAIM_CHECK, FAILURE_RECORDS, SQS } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
 import type { ProfileSettings } from '../shared/profile';
 import { SecureBucket } from '../shared/secure-bucket';
@@ -110,6 +110,8 @@ export class SnsFanoutStack extends Stack {
 
     this.processorFailures = new DeadLetterQueue(this, 'ProcessorFailures', {
       purpose: 'the processor function (asynchronous invocations)',
+      // Lambda's on-failure record wraps the whole event: the largest notification's must fit.
+      maxMessageSizeBytes: FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes,
       removalPolicy,
       alarmAction,
     });
@@ -118,10 +120,17 @@ export class SnsFanoutStack extends Stack {
       description: 'Records every notification of the fan-out topic, resolving claim-checked payloads',
       serviceName: 'sns-fanout-processor',
       timeout: Duration.seconds(30),
-      memorySize: 512,
+      memorySize: CLAIM_CHECK.processorMemoryMb,
       logRetention: settings.logRetention,
       removalPolicy,
-      environment: { DELIVERIES_TABLE_NAME: this.deliveries.table.tableName, DELIVERY_RETENTION_DAYS: '7' },
+      environment: {
+        DELIVERIES_TABLE_NAME: this.deliveries.table.tableName,
+        DELIVERY_RETENTION_DAYS: '7',
+        // The claim check reads this bucket and prefix only, objects of at most this many bytes.
+        PAYLOAD_BUCKET_NAME: this.payloads.bucket.bucketName,
+        PAYLOAD_KEY_PREFIX: CLAIM_CHECK.keyPrefix,
+        PAYLOAD_MAX_BYTES: String(CLAIM_CHECK.maxPayloadBytes),
+      },
     });
     this.processor.configureAsyncInvoke({
       retryAttempts: 2,
@@ -130,12 +139,12 @@ export class SnsFanoutStack extends Stack {
     });
     this.deliveries.table.grant(this.processor, 'dynamodb:PutItem');
     this.processor.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.payloads.bucket.arnForObjects('payloads/*')] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.payloads.bucket.arnForObjects(`${CLAIM_CHECK.keyPrefix}*`)] }),
     );
     acknowledge(
       this.processor.executionRole.node.findChild('DefaultPolicy'),
-      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.payloads.bucket.node.defaultChild as CfnElement)}.Arn>/payloads/*]`,
-      'Claim-checked payloads are stored under payloads/<uuid>; their keys are not known in advance, so the grant is the payloads/ prefix of the payload bucket, GetObject only.',
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.payloads.bucket.node.defaultChild as CfnElement)}.Arn>/${CLAIM_CHECK.keyPrefix}*]`,
+      `Claim-checked payloads are stored under ${CLAIM_CHECK.keyPrefix}<uuid>; their keys are not known in advance, so the grant is the ${CLAIM_CHECK.keyPrefix} prefix of the payload bucket, GetObject only.`,
     );
     acknowledge(
       this.processor,

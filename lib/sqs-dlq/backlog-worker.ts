@@ -9,34 +9,19 @@ import { guardInteger, PropError } from '../shared/guards';
 import { acknowledge } from '../shared/nag';
 import type { QueueWithDeadLetter } from './queue-with-dead-letter';
 
-/** The public image the placeholder worker runs: the AWS CLI, from Amazon ECR Public. */
-export const DEFAULT_WORKER_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
-
-/**
- * The placeholder worker's loop: long-poll up to 10 messages, "process" each (log its id), delete it.
- * Replace the image and command with your own worker; keep the delete-after-success order.
- */
-export const DEFAULT_WORKER_SCRIPT = [
-  'set -u',
-  'while true; do',
-  '  out=$(aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 10 --wait-time-seconds 20 --query "Messages[].[MessageId,ReceiptHandle]" --output text) || { sleep 5; continue; }',
-  '  [ -z "$out" ] || [ "$out" = "None" ] && continue',
-  '  printf "%s\\n" "$out" | while read -r id handle; do echo "processed $id"; aws sqs delete-message --queue-url "$QUEUE_URL" --receipt-handle "$handle"; done',
-  'done',
-].join('\n');
-
 /** Props of {@link BacklogWorker}. */
 export interface BacklogWorkerProps {
   /** The queue whose backlog drives the number of workers. */
   readonly source: QueueWithDeadLetter;
   /**
-   * The worker's container image.
-   * @default - the AWS CLI image running {@link DEFAULT_WORKER_SCRIPT}
+   * Your worker's container image. It receives the queue URL in `QUEUE_URL`, long-polls it, and
+   * deletes a message only after processing it. There is no default: a placeholder worker would
+   * consume and drop real messages.
    */
-  readonly image?: ecs.ContainerImage;
+  readonly image: ecs.ContainerImage;
   /**
-   * The container command; with the default image, a shell script.
-   * @default - {@link DEFAULT_WORKER_SCRIPT}
+   * The container command.
+   * @default - the image's own command (its CMD)
    */
   readonly command?: string[];
   /**
@@ -72,9 +57,10 @@ export interface BacklogWorkerProps {
 }
 
 /**
- * A Fargate service that consumes a queue and scales on its backlog: CloudWatch alarms on the queue's
- * ApproximateNumberOfMessagesVisible drive Application Auto Scaling step policies, the mechanism
- * the service notes describe ("CloudWatch alarms on queue depth drive auto scaling").
+ * A Fargate service that runs your worker image on a queue and scales on its backlog: CloudWatch
+ * alarms on the queue's ApproximateNumberOfMessagesVisible drive Application Auto Scaling step
+ * policies, the mechanism the service notes describe ("CloudWatch alarms on queue depth drive auto
+ * scaling"). The image is required: no default worker consumes (and so drops) messages.
  */
 export class BacklogWorker extends Construct {
   /** The VPC of the tasks. */
@@ -120,12 +106,11 @@ export class BacklogWorker extends Construct {
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention, removalPolicy });
 
-    const usesDefaultImage = props.image === undefined;
     this.service = new ecsPatterns.QueueProcessingFargateService(this, 'Service', {
       cluster: this.cluster,
       queue: props.source.queue,
-      image: props.image ?? ecs.ContainerImage.fromRegistry(DEFAULT_WORKER_IMAGE),
-      command: props.command ?? (usesDefaultImage ? [DEFAULT_WORKER_SCRIPT] : undefined),
+      image: props.image,
+      command: props.command,
       environment: { QUEUE_URL: props.source.queue.queueUrl },
       minScalingCapacity: minTasks,
       maxScalingCapacity: maxTasks,
@@ -144,11 +129,6 @@ export class BacklogWorker extends Construct {
       minHealthyPercent: 100,
       circuitBreaker: { rollback: true },
     });
-    if (usesDefaultImage) {
-      // The AWS CLI image's entry point is `aws`; the placeholder loop needs a shell.
-      const taskDefinition = this.service.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-      taskDefinition.addPropertyOverride('ContainerDefinitions.0.EntryPoint', ['/bin/sh', '-c']);
-    }
     acknowledge(
       this.service.taskDefinition,
       'AwsSolutions-ECS2',

@@ -2,8 +2,8 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
+import { PropError } from '../shared/guards';
 import { HandlerFunction } from '../shared/handler-function';
-import { IdempotencyTable } from '../shared/idempotency-table';
 import type { ProfileSettings } from '../shared/profile';
 import { SecureTable } from '../shared/secure-table';
 import { BacklogWorker } from './backlog-worker';
@@ -12,7 +12,7 @@ import { QueueWithDeadLetter, type QueueWithDeadLetterProps } from './queue-with
 
 /** Props of {@link SqsDlqStack}. */
 export interface SqsDlqStackProps extends StackProps {
-  /** The profile's settings (removal policies, log retention, always-on compute). */
+  /** The profile's settings (removal policies, log retention). */
   readonly settings: ProfileSettings;
   /**
    * Address subscribed to the stack's alarm topic.
@@ -20,29 +20,38 @@ export interface SqsDlqStackProps extends StackProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Deploy the Fargate worker that scales on the backlog of its own work queue.
-   * @default - the profile decides: off in sandbox, on in production
+   * Deploy a Fargate worker, running `workerImage`, that scales on the backlog of its own work
+   * queue. Opt-in in every profile, and only with your own image: there is no default worker,
+   * because a placeholder would consume and drop your messages.
+   * @default false
    */
   readonly backlogWorker?: boolean;
   /**
-   * Container image of the backlog worker.
-   * @default - the AWS CLI placeholder worker
+   * Container image of the backlog worker; required with `backlogWorker: true`. It gets the work
+   * queue's URL in `QUEUE_URL` and must delete a message only after processing it.
+   * @default - none (no worker)
    */
   readonly workerImage?: ecs.ContainerImage;
+  /**
+   * Command of the backlog worker's container.
+   * @default - the image's own command
+   */
+  readonly workerCommand?: string[];
 }
 
 /** Function timeout of both consumers; the queues' visibility timeout is six times this. */
 export const CONSUMER_TIMEOUT = Duration.seconds(20);
-/** How long an order id is remembered: a duplicate arriving later is processed again. */
-export const IDEMPOTENCY_WINDOW = Duration.days(1);
-/** How long receipts are kept (DynamoDB TTL). */
+/**
+ * How long receipts are kept (DynamoDB TTL). A receipt is also what makes an order id processed:
+ * a duplicate is recognised while its receipt exists, so this is the deduplication window too.
+ */
 export const RECEIPT_RETENTION = Duration.days(30);
 
 /**
  * The SQS + dead-letter queue pattern: a standard and a FIFO queue, each with its DLQ, alarms and a
- * Lambda consumer that reports partial batch failures and processes each order id once
- * (idempotency table), writing a receipt to a receipts table. Optionally a Fargate worker that
- * scales on a third queue's backlog.
+ * Lambda consumer that reports partial batch failures and applies each order id once: its effect,
+ * a receipt in the receipts table, is one conditional write keyed by the order id. Optionally
+ * (opt-in, with your own image) a Fargate worker that scales on a third queue's backlog.
  */
 export class SqsDlqStack extends Stack {
   public readonly alarms: AlarmTopic;
@@ -50,7 +59,6 @@ export class SqsDlqStack extends Stack {
   public readonly fifoOrders: QueueWithDeadLetter;
   public readonly consumer: HandlerFunction;
   public readonly fifoConsumer: HandlerFunction;
-  public readonly idempotency: IdempotencyTable;
   public readonly receipts: SecureTable;
   public readonly work?: QueueWithDeadLetter;
   public readonly worker?: BacklogWorker;
@@ -65,7 +73,6 @@ export class SqsDlqStack extends Stack {
     this.alarms = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail, removalPolicy });
     const alarmAction = this.alarms.action;
 
-    this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
     this.receipts = new SecureTable(this, 'Receipts', {
       partitionKey: 'orderId',
       sortKey: 'receiptId',
@@ -89,9 +96,7 @@ export class SqsDlqStack extends Stack {
       logRetention: settings.logRetention,
       removalPolicy,
       environment: {
-        IDEMPOTENCY_TABLE_NAME: this.idempotency.table.tableName,
         RECEIPTS_TABLE_NAME: this.receipts.table.tableName,
-        IDEMPOTENCY_WINDOW_SECONDS: String(IDEMPOTENCY_WINDOW.toSeconds()),
         RECEIPT_RETENTION_DAYS: String(RECEIPT_RETENTION.toDays()),
       },
     };
@@ -108,8 +113,7 @@ export class SqsDlqStack extends Stack {
       serviceName: 'sqs-dlq-fifo-consumer',
     });
     for (const fn of [this.consumer, this.fifoConsumer]) {
-      // The four item actions the Powertools idempotency layer uses, nothing else.
-      this.idempotency.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      // One conditional PutItem per order is the whole effect (it returns the stored receipt when the condition fails).
       this.receipts.table.grant(fn, 'dynamodb:PutItem');
     }
     new QueueConsumer(this, 'OrdersConsumer', {
@@ -127,11 +131,13 @@ export class SqsDlqStack extends Stack {
       alarmAction,
     });
 
-    if (props.backlogWorker ?? settings.alwaysOnCompute) {
+    const workerImage = validateWorker(this, props);
+    if (workerImage) {
       this.work = new QueueWithDeadLetter(this, 'Work', { ...queueDefaults, visibilityTimeout: Duration.minutes(5) });
       this.worker = new BacklogWorker(this, 'Worker', {
         source: this.work,
-        image: props.workerImage,
+        image: workerImage,
+        command: props.workerCommand,
         logRetention: settings.logRetention,
         removalPolicy,
       });
@@ -149,7 +155,6 @@ export class SqsDlqStack extends Stack {
       FifoDeadLetterQueueUrl: this.fifoOrders.deadLetterQueue.queueUrl,
       FifoDeadLetterQueueArn: this.fifoOrders.deadLetterQueue.queueArn,
       ReceiptsTableName: this.receipts.table.tableName,
-      IdempotencyTableName: this.idempotency.table.tableName,
       ConsumerLogGroupName: this.consumer.functionLogGroup.logGroupName,
       FifoConsumerLogGroupName: this.fifoConsumer.functionLogGroup.logGroupName,
       MaxReceiveCount: String(this.orders.maxReceiveCount),
@@ -159,4 +164,27 @@ export class SqsDlqStack extends Stack {
       new CfnOutput(this, outputId, { value });
     }
   }
+}
+
+/** The worker's image when the worker is enabled; one-line errors for an incomplete or stray setting. */
+function validateWorker(stack: SqsDlqStack, props: SqsDlqStackProps): ecs.ContainerImage | undefined {
+  if (props.backlogWorker === true) {
+    if (!props.workerImage) {
+      throw new PropError(
+        stack,
+        'backlogWorker',
+        '= true needs workerImage: the worker runs your image (and workerCommand); there is no default worker, because a placeholder would consume and drop your messages',
+      );
+    }
+    return props.workerImage;
+  }
+  for (const [prop, value] of [
+    ['workerImage', props.workerImage],
+    ['workerCommand', props.workerCommand],
+  ] as const) {
+    if (value !== undefined) {
+      throw new PropError(stack, prop, 'is set but backlogWorker is not true: set backlogWorker: true or remove it');
+    }
+  }
+  return undefined;
 }

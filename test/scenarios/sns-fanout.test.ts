@@ -34,8 +34,8 @@ describe('sns-fanout scenario on the local runtime', () => {
     const { result, deliveryProblems } = await scenarioOn();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
-    expect(result.steps).toHaveLength(9);
-    expect(result.counters).toEqual({ sent: 41, processed: 37, deadLettered: 1 });
+    expect(result.steps).toHaveLength(10);
+    expect(result.counters).toEqual({ sent: 42, processed: 37, deadLettered: 2 });
     expect(deliveryProblems).toEqual([]);
   }, 60_000);
 

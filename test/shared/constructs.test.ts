@@ -1,11 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlarmTopic } from '../../lib/shared/alarm-topic';
 import { DeadLetterQueue } from '../../lib/shared/dead-letter-queue';
 import { HandlerFunction } from '../../lib/shared/handler-function';
+import { FAILURE_RECORDS } from '../../lib/shared/limits';
 import { SecureBucket } from '../../lib/shared/secure-bucket';
 import { SecureTable } from '../../lib/shared/secure-table';
 import { errorOf, testStack } from '../helpers';
+import { largestRecords } from '../largest-records';
 
 describe('AlarmTopic', () => {
   test('a malformed e-mail is a one-line error', () => {
@@ -41,6 +45,13 @@ describe('AlarmTopic', () => {
       },
     });
   });
+});
+
+test('AlarmTopic: the e-mail subscription DLQ accepts the largest notification in its envelope', () => {
+  const stack = testStack();
+  new AlarmTopic(stack, 'Alarms', { email: 'ops@example.com' });
+  Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { MaximumMessageSize: FAILURE_RECORDS.snsEnvelopedMaxBytes });
+  expect(FAILURE_RECORDS.snsEnvelopedMaxBytes).toBeGreaterThanOrEqual(largestRecords().envelope);
 });
 
 describe('SecureBucket', () => {
@@ -123,14 +134,48 @@ describe('HandlerFunction', () => {
       'Test/Fn: memorySize = 64 MB is out of range: allowed 128 to 10240 MB (Lambda quotas)',
     );
   });
+
+  /** The AwsSolutions-IAM5 findings cdk-nag reports in `stack`, as `rule @ construct path`. */
+  function wildcardFindings(stack: ReturnType<typeof testStack>): string[] {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    return report.violations
+      .filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'))
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+  }
+
+  test("X-Ray's wildcard is acknowledged on its own policy, nothing else on the role", () => {
+    const stack = testStack();
+    new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    expect(wildcardFindings(stack)).toEqual([]);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^FnRoleTracing'),
+      PolicyDocument: {
+        Statement: [{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^FnRole') }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    // The function is created once its role may write traces.
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^FnRoleTracing/)]));
+  });
+
+  test('a new wildcard grant on a handler role is reported by cdk-nag', () => {
+    const stack = testStack();
+    const fn = new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(wildcardFindings(stack)).toEqual(['AwsSolutions-IAM5[Resource::*] @ Test/FnRole/DefaultPolicy/Resource']);
+  });
 });
 
 describe('DeadLetterQueue', () => {
   test('14 days, SSE-SQS, TLS only, redrive allowed from the given sources, a not-empty alarm', () => {
     const stack = testStack();
-    new DeadLetterQueue(stack, 'Dlq', { purpose: 'tests' });
+    new DeadLetterQueue(stack, 'Dlq', { purpose: 'tests', maxMessageSizeBytes: 4096 });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SQS::Queue', {
+      MaximumMessageSize: 4096,
       MessageRetentionPeriod: 1209600,
       SqsManagedSseEnabled: true,
       ReceiveMessageWaitTimeSeconds: 20,
@@ -151,6 +196,6 @@ describe('DeadLetterQueue', () => {
       'Test/Dlq: maxMessageSizeBytes = 2097152 bytes is out of range: allowed 1024 to 1048576 bytes (SQS message quotas)',
     ],
   ])('guard: %j', (props, message) => {
-    expect(errorOf(() => new DeadLetterQueue(testStack(), 'Dlq', { purpose: 'tests', ...props }))).toBe(message);
+    expect(errorOf(() => new DeadLetterQueue(testStack(), 'Dlq', { purpose: 'tests', maxMessageSizeBytes: 4096, ...props }))).toBe(message);
   });
 });

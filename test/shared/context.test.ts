@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { PATTERNS } from '../../lib/patterns';
 import { contextKeys, isCdkContextKey, isEmail, readAppConfig } from '../../lib/shared/context';
@@ -81,5 +82,36 @@ describe('strict context: an unknown key fails synth with one line naming it and
     expect(new Set(names).size).toBe(names.length);
     expect(names.slice(0, 2)).toEqual(['profile', 'alarmEmail']);
     for (const pattern of PATTERNS) for (const key of pattern.contextKeys) expect(names).toContain(key.name);
+  });
+});
+
+describe('the backlog worker is opt-in and runs only your image', () => {
+  test.each([
+    [
+      { backlogWorker: 'true' },
+      'Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker',
+    ],
+    [
+      { backlogWorkerImage: 'public.ecr.aws/acme/worker:1.0.0' },
+      'Invalid context backlogWorkerImage="public.ecr.aws/acme/worker:1.0.0": allowed only with -c backlogWorker=true',
+    ],
+    [
+      { backlogWorker: 'true', backlogWorkerImage: 'not an image' },
+      'Invalid context backlogWorkerImage="not an image": allowed an image reference such as public.ecr.aws/acme/order-worker:1.0.0, or unset',
+    ],
+  ])('%j fails with one line', (context, message) => {
+    expect(errorOf(() => buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false }))).toBe(message);
+  });
+
+  test('with both keys, the worker runs the given image', () => {
+    const app = buildApp({
+      context: { ...NO_BUNDLING, backlogWorker: 'true', backlogWorkerImage: 'public.ecr.aws/acme/worker:1.0.0' },
+      nag: false,
+    });
+    const template = Template.fromStack(app.node.findChild('Decoupling-SqsDlq') as Stack);
+    template.resourceCountIs('AWS::ECS::Service', 1);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Image: 'public.ecr.aws/acme/worker:1.0.0' })],
+    });
   });
 });

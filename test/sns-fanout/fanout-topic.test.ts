@@ -4,10 +4,13 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FAILURE_RECORDS } from '../../lib/shared/limits';
 import { FanoutTopic } from '../../lib/sns-fanout';
 import { errorOf, testStack } from '../helpers';
+import { largestRecords } from '../largest-records';
 
 function setup(fifo = false) {
   const stack = testStack();
@@ -23,32 +26,46 @@ const fn = (topic: FanoutTopic) =>
   });
 
 describe('FanoutTopic', () => {
-  test('topic: customer-managed rotating key that SNS may use, TLS only, owner publishes', () => {
-    const { stack } = setup();
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'AllowSnsToUseTheKey',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          }),
-        ]),
-      },
-    });
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FanoutKey'), 'Arn'] } });
-    const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        expect.objectContaining({ Sid: 'OwnerAccountPublishes', Effect: 'Allow', Action: 'sns:Publish' }),
-      ]),
-    );
-    expect(statements.filter((s: { Effect: string }) => s.Effect === 'Allow')).toHaveLength(1);
+  /** The ARN of the topic named `name`, as the template spells it. */
+  const topicArnOf = (name: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${name}`]],
   });
+
+  test.each([false, true])(
+    'topic (fifo: %s): customer-managed rotating key that SNS may use for this topic only, TLS only, owner publishes',
+    (fifo) => {
+      const { stack } = setup(fifo);
+      const template = Template.fromStack(stack);
+      const [topicResource] = Object.values(template.findResources('AWS::SNS::Topic'));
+      const topicName: string = topicResource.Properties.TopicName;
+      expect(topicName).toMatch(fifo ? /^Test-Fanout-[A-Za-z0-9-]+\.fifo$/ : /^Test-Fanout-[A-Za-z0-9-]+$/);
+      const snsStatements = Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement.filter(
+        (s: { Principal?: { Service?: string } }) => s.Principal?.Service === 'sns.amazonaws.com',
+      );
+      expect(snsStatements).toEqual([
+        {
+          Sid: 'AllowSnsToUseTheKey',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: { ArnEquals: { 'aws:SourceArn': topicArnOf(topicName) } },
+        },
+      ]);
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FanoutKey'), 'Arn'] },
+      });
+      const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          expect.objectContaining({ Sid: 'OwnerAccountPublishes', Effect: 'Allow', Action: 'sns:Publish' }),
+        ]),
+      );
+      expect(statements.filter((s: { Effect: string }) => s.Effect === 'Allow')).toHaveLength(1);
+    },
+  );
 
   test('extra publishers get the topic and the key', () => {
     const stack = testStack();
@@ -173,6 +190,71 @@ describe('FanoutTopic', () => {
     });
   });
 
+  test('every subscription dead-letter queue accepts the largest notification in its SNS envelope', () => {
+    const { stack, topic } = setup();
+    topic.subscribeQueue('Q', new sqs.Queue(stack, 'Q'));
+    topic.subscribeFunction('L', fn(topic));
+    topic.subscribeEmail('Mail', 'ops@example.com');
+    topic.subscribeUrl('Hook', 'https://hooks.example.com/x');
+    const template = Template.fromStack(stack);
+    const dlqs = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([id]) => /DeadLetterQueue/.test(id));
+    expect(dlqs.map(([id]) => id.replace(/DeadLetterQueue.*$/, '')).sort()).toEqual(['FanoutHook', 'FanoutL', 'FanoutMail', 'FanoutQ']);
+    for (const [id, dlq] of dlqs) {
+      expect([id, dlq.Properties.MaximumMessageSize]).toEqual([id, FAILURE_RECORDS.snsEnvelopedMaxBytes]);
+      expect([id, dlq.Properties.MaximumMessageSize >= largestRecords().envelope]).toEqual([id, true]);
+    }
+  });
+
+  describe("a Lambda subscriber's failure targets must take its largest records (checked at synth)", () => {
+    const subscriber = (configure: (f: lambda.Function, s: ReturnType<typeof testStack>) => void) => {
+      const { stack, topic } = setup();
+      const f = fn(topic);
+      topic.subscribeFunction('L', f);
+      configure(f, stack); // after subscribing: the check runs at synth, whatever the order
+      return () => Template.fromStack(stack);
+    };
+    test.each<[string, (f: lambda.Function, s: ReturnType<typeof testStack>) => void, string]>([
+      [
+        'an on-failure queue of 256 KiB',
+        (f, s) =>
+          f.configureAsyncInvoke({
+            onFailure: new destinations.SqsDestination(new sqs.Queue(s, 'Failures', { maxMessageSizeBytes: 262144 })),
+          }),
+        'Test/Fanout: L.function on-failure destination = Test/Failures/Resource accepts at most 262144 bytes, less than the on-failure record of a 262144-byte notification (819200 bytes, FAILURE_RECORDS): such failures would be lost',
+      ],
+      [
+        'an on-failure SNS topic',
+        (f, s) => f.configureAsyncInvoke({ onFailure: new destinations.SnsDestination(new sns.Topic(s, 'FailureTopic')) }),
+        'Test/Fanout: L.function on-failure destination = Test/FailureTopic/Resource (an SNS topic) accepts at most 262144 bytes, less than the on-failure record of a 262144-byte notification (819200 bytes, FAILURE_RECORDS): such failures would be lost',
+      ],
+      [
+        'a dead-letter queue of 256 KiB',
+        (f, s) => {
+          const queue = new sqs.Queue(s, 'FnDlq', { maxMessageSizeBytes: 262144 });
+          (f.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: queue.queueArn };
+        },
+        'Test/Fanout: L.function dead-letter queue = Test/FnDlq/Resource accepts at most 262144 bytes, less than the event of a 262144-byte notification (802816 bytes, FAILURE_RECORDS): such failures would be lost',
+      ],
+    ])('%s is a synth error', (_name, configure, message) => {
+      expect(subscriber(configure)).toThrow(message);
+    });
+
+    test('queues of the computed size, or of the service default (1 MiB), pass', () => {
+      expect(
+        subscriber((f, s) =>
+          f.configureAsyncInvoke({
+            onFailure: new destinations.SqsDestination(
+              new sqs.Queue(s, 'Failures', { maxMessageSizeBytes: FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes }),
+            ),
+          }),
+        ),
+      ).not.toThrow();
+      expect(
+        subscriber((f, s) => f.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(new sqs.Queue(s, 'Failures')) })),
+      ).not.toThrow();
+    });
+  });
+
   const tooMany = Object.fromEntries(
     ['a', 'b', 'c', 'd', 'e', 'f'].map((k) => [k, sns.SubscriptionFilter.stringFilter({ allowlist: ['x'] })]),
   );
@@ -211,7 +293,17 @@ describe('FanoutTopic', () => {
     [
       'queue too small for an SNS message in its envelope',
       (t, s) => t.subscribeQueue('Q', new sqs.Queue(s, 'Q', { maxMessageSizeBytes: 262144 })),
-      'Test/Fanout: Q.queue = Test/Q accepts at most 262144 bytes, less than a 262144-byte SNS message in its JSON envelope (278528 bytes): large deliveries would fail',
+      'Test/Fanout: Q.queue = Test/Q accepts at most 262144 bytes, less than a 262144-byte SNS message in its JSON envelope (802816 bytes): large deliveries would fail',
+    ],
+    [
+      'queue too small for the largest SNS message in its envelope',
+      (t, s) => t.subscribeQueue('Q', new sqs.Queue(s, 'Q', { maxMessageSizeBytes: 802815 })),
+      'Test/Fanout: Q.queue = Test/Q accepts at most 802815 bytes, less than a 262144-byte SNS message in its JSON envelope (802816 bytes): large deliveries would fail',
+    ],
+    [
+      'raw delivery to a queue smaller than an SNS message',
+      (t, s) => t.subscribeQueue('Q', new sqs.Queue(s, 'Q', { maxMessageSizeBytes: 262143 }), { rawMessageDelivery: true }),
+      'Test/Fanout: Q.queue = Test/Q accepts at most 262143 bytes, less than a 262144-byte SNS message (262144 bytes): large deliveries would fail',
     ],
     [
       'Lambda on a FIFO topic',

@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_IDS } from '../../lib/app';
+import { CLAIM_CHECK, FAILURE_RECORDS, SQS } from '../../lib/shared/limits';
 import { appTemplate } from '../helpers';
+import { largestRecords } from '../largest-records';
 
 const ID = STACK_IDS.snsFanout;
 
@@ -73,6 +75,20 @@ describe('Decoupling-SnsFanout, sandbox profile', () => {
     }
   });
 
+  test('processor: reads claim checks from its own bucket and prefix only, up to the maximum its memory allows', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: CLAIM_CHECK.processorMemoryMb,
+      Environment: {
+        Variables: Match.objectLike({
+          PAYLOAD_BUCKET_NAME: { Ref: Match.stringLikeRegexp('^PayloadsBucket') },
+          PAYLOAD_KEY_PREFIX: 'payloads/',
+          PAYLOAD_MAX_BYTES: String(32 * 1024 * 1024),
+        }),
+      },
+    });
+    expect(CLAIM_CHECK.maxPayloadBytes).toBe((CLAIM_CHECK.processorMemoryMb * 1024 * 1024) / CLAIM_CHECK.memoryPerPayloadByte);
+  });
+
   test('processor: asynchronous retries then an on-failure destination; GetObject under payloads/ only', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: Match.stringLikeRegexp('^Processor') },
@@ -98,6 +114,31 @@ describe('Decoupling-SnsFanout, sandbox profile', () => {
       Principal: 'sns.amazonaws.com',
       SourceArn: { Ref: Match.stringLikeRegexp('^NotificationsTopic') },
     });
+  });
+
+  test('failure targets accept the largest record that can reach them', () => {
+    const largest = largestRecords();
+    const maxSize = (pattern: RegExp) => {
+      const found = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([id]) => pattern.test(id));
+      expect(found.length).toBeGreaterThan(0);
+      return found.map(([id, q]) => [id, q.Properties.MaximumMessageSize as number] as const);
+    };
+    // The processor's on-failure destination: Lambda's record of the largest notification's event.
+    for (const [id, size] of maxSize(/^ProcessorFailuresQueue/)) {
+      expect([id, size >= largest.onFailureRecord]).toEqual([id, true]);
+      expect([id, size]).toEqual([id, FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes]);
+    }
+    // Each subscription's dead-letter queue: the largest notification in its SNS envelope.
+    const subscriptionDlqs = maxSize(/^(Notifications|FifoNotifications)[A-Za-z]+DeadLetterQueue[0-9A-F]{8}$/);
+    expect(subscriptionDlqs).toHaveLength(6);
+    for (const [id, size] of subscriptionDlqs) expect([id, size >= largest.envelope]).toEqual([id, true]);
+    // A queue's own DLQ takes its source's messages as they are: the same maximum.
+    for (const name of ['Priority', 'Shipping', 'Audit', 'FifoAudit', 'FifoPriority']) {
+      const [[, source]] = maxSize(new RegExp(`^${name}Queue[0-9A-F]{8}$`));
+      const [[, dlq]] = maxSize(new RegExp(`^${name}DeadLetterQueue[0-9A-F]{8}$`));
+      expect([name, dlq]).toEqual([name, source]);
+    }
+    expect(FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes).toBeLessThanOrEqual(SQS.maxMessageSizeBytes.max);
   });
 
   test('payload bucket: expires claim checks after 14 days', () => {

@@ -1,5 +1,6 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BacklogWorker, type BacklogWorkerProps, QueueConsumer, type QueueConsumerProps, QueueWithDeadLetter } from '../../lib/sqs-dlq';
 import { errorOf, testStack } from '../helpers';
@@ -156,7 +157,11 @@ describe('BacklogWorker guards', () => {
   const worker = (props: Partial<BacklogWorkerProps>) => {
     const stack = testStack();
     const source = new QueueWithDeadLetter(stack, 'Work');
-    return new BacklogWorker(stack, 'Worker', { source, ...props });
+    return new BacklogWorker(stack, 'Worker', {
+      source,
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/worker:1'),
+      ...props,
+    });
   };
   test.each<[Partial<BacklogWorkerProps>, string]>([
     [{ minTasks: 5, maxTasks: 4 }, 'Test/Worker: minTasks = 5 is greater than maxTasks = 4'],

@@ -155,6 +155,15 @@ describe('QueueWithDeadLetter options', () => {
     });
   });
 
+  test.each([undefined, 1024, 1024 * 1024])(
+    'the DLQ accepts the largest message its queue does (maxMessageSizeBytes %s)',
+    (maxMessageSizeBytes) => {
+      const { template: t } = build({ maxMessageSizeBytes });
+      const sizes = Object.values(t.findResources('AWS::SQS::Queue')).map((q) => q.Properties.MaximumMessageSize);
+      expect(sizes).toEqual([maxMessageSizeBytes ?? 262144, maxMessageSizeBytes ?? 262144]);
+    },
+  );
+
   test('every setting is passed through', () => {
     const { template } = build({
       deliveryDelay: Duration.seconds(900),

@@ -1,6 +1,9 @@
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { STACK_IDS } from '../../lib/app';
-import { appTemplate } from '../helpers';
+import { SqsDlqStack, type SqsDlqStackProps } from '../../lib/sqs-dlq';
+import { appTemplate, errorOf, NO_BUNDLING, settings } from '../helpers';
 
 const ID = STACK_IDS.sqsDlq;
 
@@ -28,11 +31,10 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
         Environment: {
           Variables: {
-            IDEMPOTENCY_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyStore/) },
             RECEIPTS_TABLE_NAME: { Ref: expect.stringMatching(/^ReceiptsTable/) },
-            IDEMPOTENCY_WINDOW_SECONDS: '86400',
             RECEIPT_RETENTION_DAYS: '30',
             POWERTOOLS_SERVICE_NAME: expect.any(String),
+            POWERTOOLS_LOG_LEVEL: 'INFO',
           },
         },
       });
@@ -40,24 +42,20 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
   });
 
-  test('execution roles: no AWS managed policy; item actions on the two tables only', () => {
+  test('execution roles: no AWS managed policy; PutItem on the receipts table is the only DynamoDB action', () => {
     for (const id of ['ConsumerRole', 'FifoConsumerRole']) {
       const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([logicalId]) => logicalId.startsWith(id));
       expect(roles).toHaveLength(1);
       expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
-      template.hasResourceProperties('AWS::IAM::Policy', {
-        PolicyName: Match.stringLikeRegexp(`^${id}DefaultPolicy`),
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            {
-              Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-              Effect: 'Allow',
-              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IdempotencyStore'), 'Arn'] },
-            },
-            { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReceiptsTable'), 'Arn'] } },
-          ]),
-        },
-      });
+      const [policy] = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp(`^${id}DefaultPolicy`) } }),
+      );
+      const dynamodb = policy.Properties.PolicyDocument.Statement.filter((s: { Action: string | string[] }) =>
+        [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(dynamodb).toEqual([
+        { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ReceiptsTable/), 'Arn'] } },
+      ]);
     }
   });
 
@@ -86,13 +84,8 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
     });
   });
 
-  test('idempotency table: key id, TTL on expiration, on demand, point-in-time recovery', () => {
-    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      BillingMode: 'PAY_PER_REQUEST',
-      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
-    });
+  test('one table: the receipt is the idempotency record (no separate idempotency table)', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
   });
 
   test('receipts table: order id + receipt id, TTL on expiresAt, on demand', () => {
@@ -160,7 +153,6 @@ describe('Decoupling-SqsDlq, sandbox profile', () => {
         'FifoMaxReceiveCount',
         'FifoQueueArn',
         'FifoQueueUrl',
-        'IdempotencyTableName',
         'MaxReceiveCount',
         'QueueArn',
         'QueueUrl',
@@ -195,7 +187,8 @@ describe('Decoupling-SqsDlq, production profile', () => {
         expect([type, resource.DeletionPolicy]).toEqual([type, 'Retain']);
       }
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 4);
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 2);
   });
 
   test('e-mail subscription with its own dead-letter queue', () => {
@@ -206,14 +199,40 @@ describe('Decoupling-SqsDlq, production profile', () => {
     });
   });
 
-  test('backlog worker: Fargate service scaled 0..4 by step policies on the work queue depth', () => {
+  test('no backlog worker: no default may consume and drop messages', () => {
+    template.resourceCountIs('AWS::ECS::Service', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    expect(Object.keys(template.findOutputs('WorkQueueUrl'))).toEqual([]);
+  });
+});
+
+/** The stack built directly, as a user's app would, with nag off and bundling skipped. */
+function stackWith(props: Partial<SqsDlqStackProps>, profile: 'sandbox' | 'production' = 'sandbox'): SqsDlqStack {
+  const app = new App({ context: NO_BUNDLING });
+  return new SqsDlqStack(app, ID, { settings: settings(profile), ...props });
+}
+
+describe('backlog worker: opt-in, with your own image', () => {
+  const WORKER_IMAGE = 'public.ecr.aws/example/order-worker:1.0.0';
+  const template = Template.fromStack(
+    stackWith(
+      {
+        backlogWorker: true,
+        workerImage: ecs.ContainerImage.fromRegistry(WORKER_IMAGE),
+        workerCommand: ['node', 'worker.js'],
+      },
+      'production',
+    ),
+  );
+
+  test('Fargate service running your image and command, scaled 0..4 by step policies on the work queue depth', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
-          Image: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
-          EntryPoint: ['/bin/sh', '-c'],
-          Command: [Match.stringLikeRegexp('aws sqs receive-message')],
+          Image: WORKER_IMAGE,
+          EntryPoint: Match.absent(),
+          Command: ['node', 'worker.js'],
           Environment: Match.arrayWith([{ Name: 'QUEUE_URL', Value: { Ref: Match.stringLikeRegexp('^WorkQueue') } }]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
@@ -234,18 +253,44 @@ describe('Decoupling-SqsDlq, production profile', () => {
     template.hasOutput('WorkQueueUrl', {});
   });
 
-  test('worker network: private subnets behind one NAT gateway, flow logs on', () => {
+  test('worker network: private subnets behind one NAT gateway, flow logs on; its logs follow the profile', () => {
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 4);
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
     template.hasResourceProperties('AWS::ECS::Service', {
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', Subnets: Match.anyValue() } },
     });
   });
+
+  test("without a command the image's own runs", () => {
+    const t = Template.fromStack(stackWith({ backlogWorker: true, workerImage: ecs.ContainerImage.fromRegistry(WORKER_IMAGE) }));
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Image: WORKER_IMAGE, Command: Match.absent(), EntryPoint: Match.absent() })],
+    });
+  });
+
+  test.each([
+    [
+      { backlogWorker: true },
+      'Decoupling-SqsDlq: backlogWorker = true needs workerImage: the worker runs your image (and workerCommand); there is no default worker, because a placeholder would consume and drop your messages',
+    ],
+    [
+      { workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/order-worker:1.0.0') },
+      'Decoupling-SqsDlq: workerImage is set but backlogWorker is not true: set backlogWorker: true or remove it',
+    ],
+    [
+      { backlogWorker: false, workerCommand: ['node', 'worker.js'] },
+      'Decoupling-SqsDlq: workerCommand is set but backlogWorker is not true: set backlogWorker: true or remove it',
+    ],
+  ])('guard: %j', (props, message) => {
+    expect(errorOf(() => stackWith(props))).toBe(message);
+  });
 });
 
-describe('backlogWorker context overrides the profile', () => {
-  test('on in sandbox', () => {
-    appTemplate(ID, { backlogWorker: 'true' }).resourceCountIs('AWS::ECS::Service', 1);
+describe('backlogWorker context', () => {
+  test('true without an image is a synth error, in any profile', () => {
+    expect(() => appTemplate(ID, { backlogWorker: 'true' })).toThrow(/^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/);
+    expect(() => appTemplate(ID, { profile: 'production', backlogWorker: 'true' })).toThrow(/^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/);
   });
   test('off in production', () => {
     appTemplate(ID, { profile: 'production', backlogWorker: 'false' }).resourceCountIs('AWS::ECS::Service', 0);
