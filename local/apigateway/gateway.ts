@@ -266,9 +266,9 @@ export class LocalGateway {
       '$context.error.messageString': JSON.stringify(message),
       '$context.error.responseType': type,
     };
-    const escape = (text: string) => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const escapeJs = (text: string) => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     const body = template
-      .replace(/\$util\.escapeJavaScript\((\$context\.[A-Za-z.]+)\)/g, (_m, name: string) => escape(values[name] ?? ''))
+      .replace(/\$util\.escapeJavaScript\((\$context\.[A-Za-z.]+)\)/g, (_m, name: string) => escapeJs(values[name] ?? ''))
       .replace(/\$context\.[A-Za-z.]+/g, (name) => values[name] ?? '');
     return {
       status: custom.statusCode ?? status,
@@ -388,13 +388,13 @@ function parseRequest(req: IncomingMessage, url: URL, body: Buffer, host: string
     const name = req.rawHeaders[i].toLowerCase();
     const value = req.rawHeaders[i + 1];
     headers[name] = value;
-    (multiHeaders[name] ??= []).push(value);
+    multiHeaders[name] = [...(multiHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = value;
-    (multiQuery[name] ??= []).push(value);
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
   }
   return {
     method: String(req.method ?? 'GET').toUpperCase(),

@@ -7,10 +7,8 @@ import {
   type GatewayResponse,
   type LambdaProxy,
   type LocalApi,
-  type RestApi,
   type RestMethod,
   type RestResource,
-  type V2Api,
   type V2Route,
 } from '../apigateway/model';
 import type { LambdaService } from './lambda';
