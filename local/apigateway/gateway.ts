@@ -41,6 +41,19 @@ const json = (status: number, body: unknown, errorType?: string): Reply => ({
   body: JSON.stringify(body),
 });
 
+/** The `x-amzn-errortype` API Gateway sends with each gateway response type. */
+const ERROR_TYPES: Readonly<Record<string, string>> = {
+  MISSING_AUTHENTICATION_TOKEN: 'MissingAuthenticationTokenException',
+  UNAUTHORIZED: 'UnauthorizedException',
+  ACCESS_DENIED: 'AccessDeniedException',
+  INVALID_API_KEY: 'ForbiddenException',
+  QUOTA_EXCEEDED: 'LimitExceededException',
+  BAD_REQUEST_BODY: 'BadRequestException',
+  BAD_REQUEST_PARAMETERS: 'BadRequestException',
+  AUTHORIZER_CONFIGURATION_ERROR: 'AuthorizerConfigurationException',
+  DEFAULT_4XX: 'ForbiddenException',
+};
+
 /** Gateway response types by the status of a refusal, for the REST API's customised responses. */
 const RESPONSE_TYPES: Readonly<Record<string, string>> = {
   'Missing Authentication Token': 'MISSING_AUTHENTICATION_TOKEN',
@@ -259,7 +272,8 @@ export class LocalGateway {
   ): Reply {
     const custom = api.gatewayResponses.get(type) ?? api.gatewayResponses.get(status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
     const template = custom?.templates['application/json'];
-    if (!custom || template === undefined) return json(status, defaultBody ?? { message }, type);
+    const errorType = ERROR_TYPES[type] ?? 'BadRequestException';
+    if (!custom || template === undefined) return json(status, defaultBody ?? { message }, errorType);
     const values: Record<string, string> = {
       '$context.error.validationErrorString': validationError ?? '',
       '$context.error.message': message,
@@ -272,7 +286,7 @@ export class LocalGateway {
       .replace(/\$context\.[A-Za-z.]+/g, (name) => values[name] ?? '');
     return {
       status: custom.statusCode ?? status,
-      headers: { 'content-type': 'application/json', 'x-amzn-errortype': type, ...custom.headers },
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': errorType, ...custom.headers },
       body,
     };
   }

@@ -79,7 +79,7 @@ export class WebSocketGateway {
     if (!api.stages.has(stage)) return refuse(socket, 403);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
     const query = Object.fromEntries(url.searchParams);
-    const id = randomBytes(12).toString('base64');
+    const id = randomBytes(11).toString('base64');
     const connectedAt = Date.now();
     const base = {
       apiId: api.id,
