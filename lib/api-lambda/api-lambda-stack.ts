@@ -227,6 +227,7 @@ export class ApiLambdaStack extends Stack {
         api: this.rest.api,
         stage: this.rest.stage,
         endpointType: this.rest.endpointType,
+        basePath: this.rest.stageName,
       });
     }
 

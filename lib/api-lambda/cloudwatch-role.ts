@@ -90,7 +90,13 @@ export class ApiGatewayCloudWatchRole extends Construct {
         resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
       }),
     );
-    this.role.grantPassRole(this.handler.executionRole);
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'apigateway.amazonaws.com' } },
+      }),
+    );
     acknowledge(
       this.handler.executionRole.node.findChild('DefaultPolicy'),
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',

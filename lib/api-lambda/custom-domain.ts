@@ -18,11 +18,8 @@ export interface RestCustomDomainProps {
   readonly stage: apigw.Stage;
   /** The API's endpoint type; the custom domain has the same (private APIs are refused). */
   readonly endpointType: EndpointType;
-  /**
-   * The base path the stage is served under, the version segment (`https://api.example.com/v1/...`).
-   * @default the stage's name
-   */
-  readonly basePath?: string;
+  /** The base path the stage is served under, the version segment (`https://api.example.com/v1/...`). */
+  readonly basePath: string;
 }
 
 /**
@@ -50,7 +47,9 @@ export class RestCustomDomain extends Construct {
         `= edge needs the certificate in us-east-1, and this stack's region is ${Token.isUnresolved(region) ? 'not set (environment-agnostic)' : region}: deploy it with env region us-east-1, or use a regional endpoint`,
       );
     }
-    this.basePath = props.basePath ?? props.stage.stageName;
+    this.basePath = props.basePath;
+    if (!/^[A-Za-z0-9._-]+$/.test(this.basePath))
+      throw new PropError(this, 'basePath', `= ${JSON.stringify(this.basePath)}: allowed letters, digits, ., _ and -`);
     this.certificate = new acm.Certificate(this, 'Certificate', {
       domainName: props.domainName,
       validation: acm.CertificateValidation.fromDns(props.hostedZone),

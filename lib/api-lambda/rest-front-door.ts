@@ -98,6 +98,9 @@ export interface RestFrontDoorProps {
 
 const STAGE_NAME = /^[A-Za-z0-9_-]+$/;
 
+/** Execution logs at ERROR without request or response bodies, and detailed metrics, for every method. */
+const STAGE_METHOD_SETTINGS = { metricsEnabled: true, loggingLevel: apigw.MethodLoggingLevel.ERROR, dataTraceEnabled: false };
+
 /** The access log line: one JSON object per request, with what explains a refusal (authorizer, WAF, validation, key). */
 export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   JSON.stringify({
@@ -135,6 +138,8 @@ export class RestFrontDoor extends Construct {
   public readonly api: apigw.RestApi;
   public readonly stage: apigw.Stage;
   public readonly endpointType: EndpointType;
+  /** The stage's name, the version segment of its URL. */
+  public readonly stageName: string;
   public readonly accessLogs: logs.LogGroup;
   /** Validates bodies against the method's model and required parameters before the integration runs. */
   public readonly validator: apigw.RequestValidator;
@@ -149,6 +154,7 @@ export class RestFrontDoor extends Construct {
     super(scope, id);
     this.endpointType = props.endpointType ?? 'regional';
     const stageName = props.stageName ?? 'v1';
+    this.stageName = stageName;
     this.throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
     const usagePlanThrottle = props.usagePlanThrottle ?? { rateLimit: 50, burstLimit: 100 };
     const dailyQuota = props.dailyQuota ?? 10_000;
@@ -160,9 +166,10 @@ export class RestFrontDoor extends Construct {
     });
     if (this.endpointType === 'private') this.vpcEndpoint = props.vpcEndpoint ?? this.createVpcEndpoint(props.vpc);
     const methodOptions = Object.fromEntries(
+      // A method's settings replace the stage's for that method: repeat logging and metrics with its throttling.
       Object.entries(props.methodThrottles ?? {}).map(([path, t]) => [
         path,
-        { throttlingRateLimit: t.rateLimit, throttlingBurstLimit: t.burstLimit },
+        { ...STAGE_METHOD_SETTINGS, throttlingRateLimit: t.rateLimit, throttlingBurstLimit: t.burstLimit },
       ]),
     );
     this.api = new apigw.RestApi(this, 'Api', {
@@ -179,9 +186,7 @@ export class RestFrontDoor extends Construct {
         stageName,
         variables: props.stageVariables ?? { apiVersion: stageName },
         tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
+        ...STAGE_METHOD_SETTINGS,
         throttlingRateLimit: this.throttle.rateLimit,
         throttlingBurstLimit: this.throttle.burstLimit,
         methodOptions,
