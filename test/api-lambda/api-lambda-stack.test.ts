@@ -405,7 +405,7 @@ describe('guards', () => {
     ],
     [{ dailyQuota: 0 }, 'Test/Rest: dailyQuota = 0 requests is out of range: allowed 1 to 2147483647 requests'],
     [{ stageName: 'v 1' }, 'Test/Rest: stageName = "v 1": allowed letters, digits, - and _, at most 128 characters'],
-    [{ endpointType: 'regional', vpc: {} as never }, 'Test/Rest: vpc applies to private APIs only, not to a regional one'],
+    [{ endpointType: 'regional' as const, vpc: {} as never }, 'Test/Rest: vpc applies to private APIs only, not to a regional one'],
   ])('RestFrontDoor %j', (props, message) => {
     expect(errorOf(() => new RestFrontDoor(stack(), 'Rest', props))).toContain(message);
   });
