@@ -256,7 +256,7 @@ class Core {
       template,
       assemblyDir: stack.assemblyDir,
       resolveContext,
-      resolve: (value, where) => resolve(value, resolveContext, where),
+      resolve: (value, where) => this.localize(resolve(value, resolveContext, where)),
       list: (logicalId, type, reason) => this.notEmulated.push({ stackName, logicalId, type, reason: reason ?? notEmulatedReason(type) }),
     };
     for (const logicalId of creationOrder(template)) {
@@ -292,6 +292,22 @@ class Core {
       outputs[id] = String(context.resolve(output.Value, `${stackName}: Outputs.${id}.Value`));
     }
     this.outputs.set(stackName, outputs);
+  }
+
+  /** A resolved value with every string that names a service's AWS endpoint replaced by its local one (`LocalService.localUrl`). */
+  private localize(value: unknown): unknown {
+    if (typeof value === 'string') {
+      for (const service of this.started) {
+        const local = service.localUrl?.(value);
+        if (local !== undefined) return local;
+      }
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item) => this.localize(item));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.localize(item)]));
+    }
+    return value;
   }
 
   public outputsOf(stackName: string): Record<string, string> {

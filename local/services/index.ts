@@ -1,3 +1,4 @@
+import { apigatewayService } from './apigateway';
 import { dynamodbService } from './dynamodb';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
@@ -20,4 +21,5 @@ export const SERVICES: readonly ServiceModule[] = [
   snsService,
   s3Service,
   stepFunctionsService,
+  apigatewayService,
 ];

@@ -136,6 +136,13 @@ export interface LocalService {
   wire?(stack: StackContext): Promise<void>;
   /** Starts background work once every stack is wired (pollers, schedules). */
   run?(): void;
+  /**
+   * The local form of a value of the template that names one of this service's AWS endpoints (for
+   * example an API's `https://<id>.execute-api.<region>.amazonaws.com/<stage>` invoke URL), or
+   * undefined when it names none. The runtime applies it to every resolved string, so outputs,
+   * function environments and subscriptions all reach the local endpoint.
+   */
+  localUrl?(value: string): string | undefined;
   /** Whether this service delivers to `arn` (a queue, topic, function, bus...). */
   owns?(arn: string): boolean;
   /** Delivers a payload to an ARN it owns. */

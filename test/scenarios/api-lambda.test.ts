@@ -1,0 +1,84 @@
+import { synthesizeForLocal } from '../../local/assembly';
+import { type LocalRuntime, type StackInput, startLocalRuntime } from '../../local/runtime';
+import { localTarget } from '../../local/target';
+import type { Template } from '../../local/template';
+import { API_LAMBDA_STACK, runApiLambdaScenario } from '../../scenarios/api-lambda';
+
+// Synthesized (and bundled) once; each mutation edits a copy of the template, as a broken deploy would.
+let stack: StackInput;
+beforeAll(() => {
+  [stack] = synthesizeForLocal({ stacks: [API_LAMBDA_STACK] }).stacks;
+}, 60_000);
+
+async function scenarioOn(mutate?: (template: Template) => void) {
+  const template = structuredClone(stack.template);
+  mutate?.(template);
+  const runtime: LocalRuntime = await startLocalRuntime({ stacks: [{ ...stack, template }], retryDelaySeconds: 0 });
+  const lines: string[] = [];
+  try {
+    const result = await runApiLambdaScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), {
+      report: (l) => lines.push(l),
+    });
+    return { result, lines, notEmulated: runtime.notEmulated };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** The properties of the REST method whose logical id starts with `prefix` (for example `RestApiquotesPOST`). */
+function method(template: Template, prefix: string): Record<string, unknown> {
+  const ids = Object.keys(template.Resources).filter((id) => new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id));
+  expect(ids).toHaveLength(1);
+  return template.Resources[ids[0]].Properties as Record<string, unknown>;
+}
+
+describe('api-lambda scenario on the local runtime', () => {
+  test('passes on the app as synthesized; throttling is reported as not emulated; what is not enforced is listed', async () => {
+    const { result, lines, notEmulated } = await scenarioOn();
+    expect(result.error).toBeUndefined();
+    expect(result.steps.filter((s) => !s.ok)).toEqual([]);
+    expect(result.steps).toHaveLength(9);
+    expect(result.steps[0].detail).toMatch(
+      /^REST http:\/\/[a-z0-9]{10}\.execute-api\.localhost:\d+\/v1\/ · HTTP http:\/\/[a-z0-9]{10}\.execute-api\.localhost:\d+\/ · WebSocket ws:\/\/[a-z0-9]{10}\.execute-api\.localhost:\d+\/v1$/,
+    );
+    expect(lines).toContain(
+      '  – REST: a burst beyond GET /quotes method throttling is answered 429: not emulated locally (throttling is listed, not enforced; see docs/local-runtime.md)',
+    );
+    const listed = notEmulated.map((n) => `${n.type}: ${n.reason}`);
+    for (const expected of [
+      /^AWS::WAFv2::WebACL: AWS WAF/,
+      /^AWS::ApiGateway::Stage: stage and method throttling are not enforced/,
+      /^AWS::ApiGateway::Method: IAM authorization/,
+      /^AWS::ApiGateway::Authorizer: Cognito user pool authorizer/,
+      /^AWS::ApiGatewayV2::Authorizer: JWT authorizer/,
+      /^Custom::ApiGatewayCloudWatchRole: account-level/,
+    ]) {
+      expect(listed.filter((l) => expected.test(l)).length).toBeGreaterThan(0);
+    }
+  }, 30_000);
+
+  describe('bites when the deployed configuration is wrong', () => {
+    test('the request validator removed from POST /quotes: the 400 comes from the function, not API Gateway', async () => {
+      const { result } = await scenarioOn((t) => {
+        delete method(t, 'RestApiquotesPOST').RequestValidatorId;
+      });
+      expect(result.error).toMatch(/^ScenarioError: the 400 came from the function, not from the request validator/);
+    }, 30_000);
+
+    test('the API key requirement removed from GET /quotes: a request without a key is answered', async () => {
+      const { result } = await scenarioOn((t) => {
+        method(t, 'RestApiquotesGET').ApiKeyRequired = false;
+      });
+      expect(result.error).toMatch(/^ScenarioError: GET \/quotes without x-api-key: expected 403, got 200 /);
+    }, 30_000);
+
+    test('the Lambda authorizer removed from POST /quotes: a denied client creates a quote', async () => {
+      const { result } = await scenarioOn((t) => {
+        const post = method(t, 'RestApiquotesPOST');
+        post.AuthorizationType = 'NONE';
+        delete post.AuthorizerId;
+      });
+      expect(result.error).toMatch(/^ScenarioError: POST \/quotes from a denied client: expected 403, got 201 /);
+    }, 30_000);
+  });
+});
