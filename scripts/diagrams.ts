@@ -284,7 +284,7 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
       }
       case 'AWS::ApiGateway::Method': {
         const integration = p.Integration as { Uri?: unknown } | undefined;
-        edge(first(p.RestApiId), first(integration?.Uri), `${String(p.HttpMethod)} integration`);
+        edge(first(p.RestApiId), first(integration?.Uri), 'integration');
         break;
       }
       case 'AWS::ApiGateway::Authorizer':
@@ -294,7 +294,7 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
         edge(first(p.ApiId), first(p.IntegrationUri), 'integration');
         break;
       case 'AWS::ApiGatewayV2::Authorizer':
-        edge(first(p.ApiId), first(p.AuthorizerUri), 'authorizer', true);
+        edge(first(p.ApiId), first(p.AuthorizerUri) ?? first(p.JwtConfiguration), 'authorizer', true);
         break;
       case 'AWS::WAFv2::WebACLAssociation':
         edge(first(p.WebACLArn), first(p.ResourceArn), 'protects');
