@@ -18,6 +18,11 @@ export interface BuildAppOptions extends AppProps {
    * @default true
    */
   readonly nag?: boolean;
+  /**
+   * Build only the stacks with these ids (tests and the local runtime use one pattern at a time).
+   * @default - every pattern's stack
+   */
+  readonly stacks?: readonly string[];
 }
 
 /**
@@ -25,7 +30,7 @@ export interface BuildAppOptions extends AppProps {
  * `lib/patterns.ts`. Bad or unknown context throws a one-line error naming the key.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
-  const { nag = true, ...appProps } = options;
+  const { nag = true, stacks, ...appProps } = options;
   const app = new App(appProps);
   const config = readAppConfig(app.node);
   const patternConfig: PatternConfig = {
@@ -33,7 +38,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
     alarmEmail: config.alarmEmail,
     get: <T>(key: ContextKey<T>) => config[key.name] as T | undefined,
   };
-  for (const pattern of PATTERNS) pattern.build(app, patternConfig);
+  for (const pattern of PATTERNS) if (!stacks || stacks.includes(pattern.stackId)) pattern.build(app, patternConfig);
 
   Tags.of(app).add('project', 'decoupling-patterns');
   Tags.of(app).add('profile', config.profile);

@@ -34,7 +34,7 @@ export function synthesizeForLocal(options: SynthesizeOptions = {}): { readonly 
   process.env.CDK_VALIDATION = 'false';
   try {
     const bundling = options.stacks ? { 'aws:cdk:bundling-stacks': [...options.stacks] } : {};
-    const app = buildApp({ context: { ...cdkJson.context, ...bundling, ...options.context }, outdir, nag: false });
+    const app = buildApp({ context: { ...cdkJson.context, ...bundling, ...options.context }, outdir, nag: false, stacks: options.stacks });
     options.mutate?.(app);
     app.synth();
   } finally {

@@ -19,7 +19,7 @@ export function testStack(context: Record<string, unknown> = {}): Stack {
 
 /** The app as `cdk synth` builds it, with bundling skipped and nag off, for template assertions. */
 export function appTemplate(stackId: string, context: Record<string, unknown> = {}): Template {
-  const app = buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false });
+  const app = buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false, stacks: [stackId] });
   return Template.fromStack(app.node.findChild(stackId) as Stack);
 }
 
