@@ -174,13 +174,25 @@ function policyMatches(policy, lookup, anyValue, path) {
   return true;
 }
 
+/** Typed values of a message's attributes, computed once per message (fauxqs passes the same object to every subscription). */
+const attributeValueCache = new WeakMap();
+
+function valuesOfAttributes(attributes) {
+  let values = attributeValueCache.get(attributes);
+  if (values === undefined) {
+    values = new Map();
+    for (const [name, attribute] of Object.entries(attributes)) {
+      const leaves = attributeValues(attribute);
+      if (leaves !== undefined) values.set(name, leaves);
+    }
+    attributeValueCache.set(attributes, values);
+  }
+  return values;
+}
+
 /** FilterPolicyScope MessageAttributes: `attributes` maps names to {DataType, StringValue|BinaryValue}. */
 export function matchesFilterPolicy(policy, attributes) {
-  const values = new Map();
-  for (const [name, attribute] of Object.entries(attributes ?? {})) {
-    const leaves = attributeValues(attribute);
-    if (leaves !== undefined) values.set(name, leaves);
-  }
+  const values = valuesOfAttributes(attributes ?? {});
   return policyMatches(policy, (name) => values.get(name), values.size > 0, '');
 }
 
