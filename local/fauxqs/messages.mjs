@@ -154,6 +154,7 @@ function snsAttributeNameProblem(name) {
   if (bytes(name) >= 256) return invalid('Length of message attribute name must be less than 256 bytes.');
   if (name.startsWith('.')) return invalid("Invalid message attribute name starting with character '.' was found.");
   if (name.endsWith('.')) return invalid("Invalid message attribute name ending with character '.' was found.");
+  if (/^[A-Za-z0-9_.-]+$/.test(name)) return name.includes('..') ? invalid("Message attribute name can not have successive '.' character.") : undefined;
   for (const char of name) {
     if (!/[A-Za-z0-9_.-]/.test(char)) {
       const hex = `#x${char.codePointAt(0)?.toString(16).toUpperCase()}`;
