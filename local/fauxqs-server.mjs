@@ -14,14 +14,18 @@
 //   attributes (message-guards.mjs), filter policies at Subscribe and SetSubscriptionAttributes
 //   (subscriptions.mjs), FIFO deduplication scopes for queues and topics (fifo.mjs), and the SQS error
 //   codes the SDK names errors after.
+import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 
 // The entry point is dist/app.js; the stores sit beside it.
 const dist = new URL('.', import.meta.resolve('fauxqs'));
 const here = (file) => new URL(`./fauxqs/${file}`, import.meta.url).href;
-register(here('resolve-hooks.mjs'), {
-  data: { dist: dist.href, replace: { 'sns/filter.js': here('filter-policy.mjs'), 'sqs/sqsTypes.js': here('sqs-types.mjs') } },
-});
+const replace = { 'sns/filter.js': here('filter-policy.mjs'), 'sqs/sqsTypes.js': here('sqs-types.mjs') };
+for (const file of Object.keys(replace)) {
+  // A fauxqs release that moved these files would silently bypass the corrections: refuse to start.
+  if (!existsSync(new URL(file, dist))) throw new Error(`fauxqs has no dist/${file}: local/fauxqs/ needs the fauxqs 1.9.2 layout`);
+}
+register(here('resolve-hooks.mjs'), { data: { dist: dist.href, replace } });
 const load = (file) => import(new URL(file, dist).href);
 
 const { buildApp } = await load('app.js');
