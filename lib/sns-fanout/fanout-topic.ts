@@ -384,10 +384,14 @@ function usesAwsManagedKey(queue: sqs.IQueue): boolean {
   return typeof cfn?.kmsMasterKeyId === 'string' && cfn.kmsMasterKeyId === 'alias/aws/sqs';
 }
 
-function collectLeaves(policy: Record<string, sns.FilterOrPolicy>, leaves: number[]): void {
+/**
+ * The combination factor of every leaf of a body policy: its number of values times the depth of its
+ * key, as SNS counts combinations for nested keys ("Amazon SNS subscription filter policy constraints").
+ */
+function collectLeaves(policy: Record<string, sns.FilterOrPolicy>, leaves: number[], depth = 1): void {
   for (const value of Object.values(policy)) {
-    if (value instanceof sns.Filter) leaves.push(value.filterDoc.conditions.length);
-    else if (value instanceof sns.Policy) collectLeaves(value.policyDoc, leaves);
+    if (value instanceof sns.Filter) leaves.push(value.filterDoc.conditions.length * depth);
+    else if (value instanceof sns.Policy) collectLeaves(value.policyDoc, leaves, depth + 1);
   }
 }
 

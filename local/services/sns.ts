@@ -52,7 +52,14 @@ export const snsService: ServiceModule = {
       const fifo = String(input.prop('FifoTopic')) === 'true';
       const name = (input.prop('TopicName') as string | undefined) ?? `${input.physicalName}${fifo ? '.fifo' : ''}`;
       const attributes: Record<string, string> = {};
-      for (const property of ['DisplayName', 'FifoTopic', 'ContentBasedDeduplication', 'KmsMasterKeyId', 'SignatureVersion']) {
+      for (const property of [
+        'DisplayName',
+        'FifoTopic',
+        'ContentBasedDeduplication',
+        'FifoThroughputScope',
+        'KmsMasterKeyId',
+        'SignatureVersion',
+      ]) {
         const value = input.prop(property);
         if (value !== undefined) attributes[property] = String(value);
       }

@@ -321,6 +321,22 @@ describe('FanoutTopic', () => {
       'Test/Fanout: Q filter policy combinations = 156 combinations is out of range: allowed 1 to 150 combinations (SNS filter policy constraints)',
     ],
     [
+      'a nested body policy: each value counts once per level of its key (51 values three levels deep)',
+      (t, s) =>
+        t.subscribeQueue('Q', new sqs.Queue(s, 'Q'), {
+          filterPolicyWithMessageBody: {
+            order: sns.FilterOrPolicy.policy({
+              shipping: sns.FilterOrPolicy.policy({
+                country: sns.FilterOrPolicy.filter(
+                  sns.SubscriptionFilter.stringFilter({ allowlist: Array.from({ length: 51 }, (_, i) => `C${i}`) }),
+                ),
+              }),
+            }),
+          },
+        }),
+      'Test/Fanout: Q filter policy combinations = 153 combinations is out of range: allowed 1 to 150 combinations (SNS filter policy constraints)',
+    ],
+    [
       'plain HTTP endpoint',
       (t) => t.subscribeUrl('Hook', 'http://hooks.example.com/x'),
       'Test/Fanout: Hook.url = "http://hooks.example.com/x" is not an https:// URL: notifications are delivered over TLS only',
