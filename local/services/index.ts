@@ -1,3 +1,4 @@
+import { appflowService } from './appflow';
 import { dynamodbService } from './dynamodb';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
@@ -20,4 +21,5 @@ export const SERVICES: readonly ServiceModule[] = [
   snsService,
   s3Service,
   stepFunctionsService,
+  appflowService,
 ];
