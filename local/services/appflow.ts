@@ -76,6 +76,57 @@ function utc(date: Date): string {
 }
 
 /**
+ * AppFlow's end-of-run event for a run (User Guide, "Flow notifications": detail-type "AppFlow End
+ * Flow Run Report", source aws.appflow; the detail fields and their string values as AppFlow sends them).
+ */
+export function endOfRunReport(flow: LocalFlow, run: ExecutionRecord, trigger: string, account: string) {
+  return {
+    source: 'aws.appflow',
+    'detail-type': 'AppFlow End Flow Run Report',
+    resources: [] as string[],
+    detail: {
+      'flow-name': flow.name,
+      'created-by': `arn:aws:iam::${account}:root`,
+      'flow-arn': flow.arn,
+      source: 'S3',
+      destination: 'S3',
+      'source-object': `s3://${flow.source?.bucket}/${flow.source?.prefix}`,
+      'destination-object': `s3://${flow.destination?.BucketName}/${flow.destination?.BucketPrefix ?? ''}`,
+      'trigger-type': trigger,
+      'num-of-records-processed': String(run.executionResult.recordsProcessed),
+      'execution-id': run.executionId,
+      'num-of-records-filtered': String(run.local.filtered),
+      'start-time': utc(new Date(run.startedAt * 1000)),
+      'num-of-documents-processed': '0',
+      'end-time': utc(new Date(run.lastUpdatedAt * 1000)),
+      'num-of-record-failures': String(run.local.dropped),
+      'data-processed': String(run.executionResult.bytesProcessed),
+      status: run.executionStatus === 'Successful' ? 'Execution Successful' : 'Execution Failed',
+    },
+  };
+}
+
+/**
+ * Sends the end-of-run event to the default event bus through whichever service owns it (the
+ * EventBridge service). A delivery that fails (no EventBridge service yet, a bus that refuses it) is
+ * reported through `host.onError`, never thrown into the run.
+ */
+export async function deliverEndOfRunReport(
+  host: Pick<ServiceHost, 'deliver' | 'onError' | 'region' | 'accountId'>,
+  flow: LocalFlow,
+  run: ExecutionRecord,
+  trigger: string,
+): Promise<void> {
+  try {
+    await host.deliver(defaultBusArn(host.region, host.accountId), {
+      body: JSON.stringify(endOfRunReport(flow, run, trigger, host.accountId)),
+    });
+  } catch (error) {
+    host.onError(new Error(`AppFlow flow ${flow.name}: the end-of-run event was not delivered: ${(error as Error).message}`));
+  }
+}
+
+/**
  * `AWS::AppFlow::Flow` with an Amazon S3 source and destination, run locally: StartFlow (REST
  * endpoint `appflow`) reads every file under the source folder (CSV or JSON Lines), applies the flow's
  * tasks as AppFlow does (`local/appflow/tasks.ts`), writes the destination objects with the
@@ -96,7 +147,6 @@ export const appflowService: ServiceModule = {
       s3 ??= new S3Client(host.clientConfig(host.service('s3').endpoint as string));
       return s3;
     };
-    const busArn = defaultBusArn(host.region, host.accountId);
 
     const flowNamed = (name: unknown): LocalFlow => {
       const flow = typeof name === 'string' ? flows.get(name) : undefined;
@@ -104,33 +154,7 @@ export const appflowService: ServiceModule = {
       return flow;
     };
 
-    const report = async (flow: LocalFlow, run: ExecutionRecord, trigger: string) => {
-      const detail = {
-        'flow-name': flow.name,
-        'created-by': `arn:aws:iam::${host.accountId}:root`,
-        'flow-arn': flow.arn,
-        source: 'S3',
-        destination: 'S3',
-        'source-object': `s3://${flow.source?.bucket}/${flow.source?.prefix}`,
-        'destination-object': `s3://${flow.destination?.BucketName}/${flow.destination?.BucketPrefix ?? ''}`,
-        'trigger-type': trigger,
-        'num-of-records-processed': String(run.executionResult.recordsProcessed),
-        'execution-id': run.executionId,
-        'num-of-records-filtered': String(run.local.filtered),
-        'start-time': utc(new Date(run.startedAt * 1000)),
-        'num-of-documents-processed': '0',
-        'end-time': utc(new Date(run.lastUpdatedAt * 1000)),
-        'num-of-record-failures': String(run.local.dropped),
-        'data-processed': String(run.executionResult.bytesProcessed),
-        status: run.executionStatus === 'Successful' ? 'Execution Successful' : 'Execution Failed',
-      };
-      const body = JSON.stringify({ source: 'aws.appflow', 'detail-type': 'AppFlow End Flow Run Report', resources: [], detail });
-      try {
-        await host.deliver(busArn, { body });
-      } catch (error) {
-        host.onError(new Error(`AppFlow flow ${flow.name}: the end-of-run event was not delivered: ${(error as Error).message}`));
-      }
-    };
+    const report = (flow: LocalFlow, run: ExecutionRecord, trigger: string) => deliverEndOfRunReport(host, flow, run, trigger);
 
     const readSource = async (flow: LocalFlow, run: ExecutionRecord): Promise<FlowRecord[][]> => {
       const source = flow.source as NonNullable<LocalFlow['source']>;

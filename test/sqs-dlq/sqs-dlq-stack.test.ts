@@ -289,8 +289,12 @@ describe('backlog worker: opt-in, with your own image', () => {
 
 describe('backlogWorker context', () => {
   test('true without an image is a synth error, in any profile', () => {
-    expect(() => appTemplate(ID, { backlogWorker: 'true' })).toThrow(/^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/);
-    expect(() => appTemplate(ID, { profile: 'production', backlogWorker: 'true' })).toThrow(/^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/);
+    expect(() => appTemplate(ID, { backlogWorker: 'true' })).toThrow(
+      /^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/,
+    );
+    expect(() => appTemplate(ID, { profile: 'production', backlogWorker: 'true' })).toThrow(
+      /^Invalid context backlogWorker=true: allowed true only with -c backlogWorkerImage=<your image>: there is no default worker$/,
+    );
   });
   test('off in production', () => {
     appTemplate(ID, { profile: 'production', backlogWorker: 'false' }).resourceCountIs('AWS::ECS::Service', 0);
