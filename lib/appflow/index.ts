@@ -21,7 +21,7 @@ export * from './validation';
 export * from './zendesk-source';
 
 const CONNECTION = /^[\w/!@#+=.-]{1,256}$/;
-const CONNECTION_ALLOWED = 'the name of an AppFlow connection (connector profile) such as my-salesforce';
+const CONNECTION_ALLOWED = 'the name of an AppFlow connection (connector profile) such as my-connection';
 
 /** Context key: the AppFlow connection to Salesforce (adds the Salesforce event flow). */
 export const SALESFORCE_CONNECTION_KEY = stringKey(

@@ -85,7 +85,7 @@ describe('IngestionFlow', () => {
       transforms: [Transform.maskLast(f('card'), 4, '#'), Transform.truncate(f('note'), 5)],
       mappings: [
         Mapping.map(f('id'), f('orderId', 'string')),
-        Mapping.merge([f('first'), f('last')], f('name', 'string'), '${first} ${last}'),
+        Mapping.merge([f('first'), f('last')], f('name', 'string'), `\${first} \${last}`),
         Mapping.arithmetic('DIVISION', f('total'), f('qty'), f('unit', 'double')),
       ],
     });
@@ -118,7 +118,7 @@ describe('IngestionFlow', () => {
     ]);
     expect(tasks[8]).toMatchObject({
       DestinationField: 'first,last',
-      TaskProperties: [{ Key: 'CONCAT_FORMAT', Value: '${first} ${last}' }],
+      TaskProperties: [{ Key: 'CONCAT_FORMAT', Value: `\${first} \${last}` }],
     });
     expect(tasks[11]).toMatchObject({
       DestinationField: 'unit',

@@ -144,7 +144,7 @@ describe('tasks', () => {
       SourceFields: ['id', 'status'],
       DestinationField: 'id,status',
       ConnectorOperator: op('NO_OP'),
-      TaskProperties: props({ CONCAT_FORMAT: '${id}/${status}' }),
+      TaskProperties: props({ CONCAT_FORMAT: `\${id}/\${status}` }),
     };
     const times: FlowTask = {
       TaskType: 'Arithmetic',
