@@ -1,7 +1,9 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { buildApp, STACK_IDS } from '../../lib/app';
-import { ORDERS_CURATED_PREFIX, ORDERS_SOURCE_PREFIX } from '../../lib/appflow';
-import { appTemplate, NO_BUNDLING } from '../helpers';
+import { App, Tags } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STACK_IDS } from '../../lib/app';
+import { AppFlowStack, type AppFlowStackProps, ORDERS_CURATED_PREFIX, ORDERS_SOURCE_PREFIX, pattern } from '../../lib/appflow';
+import type { ContextKey } from '../../lib/shared/context-keys';
+import { NO_BUNDLING, settings } from '../helpers';
 
 const ID = STACK_IDS.appflow;
 const SAAS = {
@@ -11,12 +13,20 @@ const SAAS = {
   zendeskConnection: 'my-zendesk',
 };
 
+/** The stack as the app builds it (the same id, props and tags), without building the other patterns. */
+function stackTemplate(props: Partial<AppFlowStackProps> = {}): Template {
+  const app = new App({ context: NO_BUNDLING });
+  Tags.of(app).add('project', 'decoupling-patterns');
+  Tags.of(app).add('profile', 'sandbox');
+  return Template.fromStack(new AppFlowStack(app, ID, { settings: settings('sandbox'), ...props }));
+}
+
 function flows(template: Template): Array<Record<string, unknown>> {
   return Object.values(template.findResources('AWS::AppFlow::Flow')).map((r) => r.Properties);
 }
 
 describe('Decoupling-AppFlow, sandbox profile, no connections', () => {
-  const template = appTemplate(ID);
+  const template = stackTemplate();
 
   test('snapshot (asset hashes normalised)', () => {
     expect(template.toJSON()).toMatchSnapshot();
@@ -150,7 +160,7 @@ describe('Decoupling-AppFlow, sandbox profile, no connections', () => {
 });
 
 describe('Decoupling-AppFlow with connections', () => {
-  const template = appTemplate(ID, SAAS);
+  const template = stackTemplate(SAAS);
 
   test('Salesforce on event, Slack and Zendesk scheduled: each Active, on its connection, into its own folder', () => {
     expect(flows(template)).toHaveLength(4);
@@ -196,7 +206,12 @@ describe('Decoupling-AppFlow with connections', () => {
   });
 
   test('a Slack connection without a channel, or a channel without a connection, is bad context', () => {
-    const app = (context: Record<string, unknown>) => () => buildApp({ context: { ...NO_BUNDLING, ...context }, nag: false });
+    // The pattern's own build, as lib/app.ts calls it with the validated context (no other pattern is built).
+    const app = (context: Record<string, unknown>) => () =>
+      pattern.build(new App({ context: NO_BUNDLING }), {
+        settings: settings('sandbox'),
+        get: <T>(key: ContextKey<T>) => key.read(context[key.name]),
+      });
     expect(app({ slackConnection: 'my-slack' })).toThrow(
       'Invalid context slackConnection="my-slack": allowed a connection only with -c slackChannel=<channel id>',
     );
