@@ -1,4 +1,5 @@
 import { pattern as apiLambda } from './api-lambda';
+import { pattern as appflow } from './appflow';
 import type { PatternDefinition } from './shared/pattern';
 import { pattern as snsFanout } from './sns-fanout';
 import { pattern as sqsDlq } from './sqs-dlq';
@@ -8,7 +9,7 @@ import { pattern as sqsDlq } from './sqs-dlq';
  * generator, the bench, the demo and the fork iterate over this list: a new pattern is its folders
  * plus one entry here.
  */
-export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda];
+export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda, appflow];
 
 /** A pattern by folder name, or undefined. */
 export function findPattern(name: string): PatternDefinition | undefined {

@@ -372,3 +372,4 @@ export const SNS_FACTS: readonly string[] = [
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];
 export * from './limits/apigateway';
+export * from './limits/appflow';

@@ -1,4 +1,5 @@
 import { apigatewayService } from './apigateway';
+import { appflowService } from './appflow';
 import { dynamodbService } from './dynamodb';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
@@ -22,4 +23,5 @@ export const SERVICES: readonly ServiceModule[] = [
   s3Service,
   stepFunctionsService,
   apigatewayService,
+  appflowService,
 ];

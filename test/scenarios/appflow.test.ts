@@ -1,0 +1,148 @@
+import { synthesizeForLocal } from '../../local/assembly';
+import type { StackInput } from '../../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { localTarget } from '../../local/target';
+import type { Template, TemplateResource } from '../../local/template';
+import { APPFLOW_STACK, runAppFlowScenario } from '../../scenarios/appflow';
+import type { ScenarioResult } from '../../scenarios/scenario';
+
+// The app is synthesized once; each broken variant is a copy of its template with one change, run as
+// a stack of its own in one runtime, so that every scenario runs side by side.
+
+interface Task {
+  TaskType: string;
+  SourceFields: string[];
+  DestinationField?: string;
+  TaskProperties?: Array<{ Key: string; Value: string }>;
+}
+
+let base: StackInput;
+let runtime: LocalRuntime;
+const errors: Error[] = [];
+const results = new Map<string, ScenarioResult>();
+
+function flowOf(template: Template): TemplateResource & { Properties: { FlowName: string; Tasks: Task[] } } {
+  const found = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::AppFlow::Flow' && String(r.Properties?.FlowName).includes('OrdersFlow'),
+  );
+  if (!found) throw new Error('no orders flow in the template');
+  return found as never;
+}
+
+/** A copy of the stack under another name, its flow renamed, its tasks changed by `change`. */
+function variant(
+  name: string,
+  change: (tasks: Task[]) => Task[] = (t) => t,
+  changeTemplate: (t: Template) => void = () => undefined,
+): StackInput {
+  // The flow's new name everywhere: its FlowName and the flow ARN in the bucket policies' conditions.
+  const original = flowOf(base.template).Properties.FlowName;
+  const template = JSON.parse(JSON.stringify(base.template).replaceAll(original, `${original}-${name}`)) as Template;
+  const flow = flowOf(template);
+  flow.Properties.Tasks = change(flow.Properties.Tasks);
+  changeTemplate(template);
+  return { ...base, stackName: `${APPFLOW_STACK}-${name}`, template };
+}
+
+const VARIANTS: Record<string, StackInput> = {};
+
+beforeAll(async () => {
+  [base] = synthesizeForLocal({ stacks: [APPFLOW_STACK] }).stacks;
+  Object.assign(VARIANTS, {
+    asSynthesized: variant('AsSynthesized'),
+    droppedFilter: variant('DroppedFilter', (tasks) =>
+      tasks.filter((t) => !(t.TaskType === 'Filter' && t.SourceFields.includes('status'))),
+    ),
+    changedMapping: variant('ChangedMapping', (tasks) =>
+      tasks.map((t) => (t.DestinationField === 'countryCode' ? { ...t, DestinationField: 'country' } : t)),
+    ),
+    droppingValidation: variant('DroppingValidation', (tasks) =>
+      tasks.map((t) =>
+        t.TaskType === 'Validate' && t.SourceFields[0] === 'order_id'
+          ? { ...t, TaskProperties: [{ Key: 'VALIDATION_ACTION', Value: 'DropRecord' }] }
+          : t,
+      ),
+    ),
+  });
+  runtime = await startLocalRuntime({ stacks: Object.values(VARIANTS), onError: (e) => errors.push(e) });
+  const target = localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 });
+  await Promise.all(
+    Object.entries(VARIANTS).map(async ([key, stack]) =>
+      results.set(key, await runAppFlowScenario(target, { stackName: stack.stackName })),
+    ),
+  );
+}, 60_000);
+
+afterAll(() => runtime?.stop());
+
+describe('appflow scenario on the local runtime', () => {
+  test('passes on the app as synthesized: curated output equal to the expected file, a terminated run', () => {
+    const result = results.get('asSynthesized') as ScenarioResult;
+    expect(result.error).toBeUndefined();
+    expect(result.steps.filter((s) => !s.ok)).toEqual([]);
+    // The run-notification step runs when the runtime serves EventBridge (the local events service).
+    const withEvents = runtime.endpoints.services.events !== undefined;
+    expect(result.steps.map((s) => s.name)).toEqual([
+      'the source folder holds only the sample orders',
+      'an on-demand run succeeds',
+      'the curated output matches the expected file record by record',
+      'a record without an order id terminates the run, which writes nothing',
+      ...(withEvents ? ['the failed run is reported to the failed-runs queue'] : []),
+    ]);
+    expect(result.counters).toEqual({ sent: 10, processed: 4, deadLettered: withEvents ? 1 : 0 });
+    const flow = runtime.endpoints.services.appflow && flowOf(VARIANTS.asSynthesized.template).Properties.FlowName;
+    expect(flow).toMatch(/OrdersFlow/);
+    // Until then, each run's end-of-run event is reported as undeliverable: nothing is lost silently.
+    if (!withEvents) {
+      const undelivered = errors.filter((e) => e.message.startsWith(`AppFlow flow ${flow}: the end-of-run event was not delivered`));
+      expect(undelivered).toHaveLength(2);
+    }
+  });
+
+  describe('bites when the deployed configuration is wrong', () => {
+    test('a dropped filter task: pending and cancelled orders reach the curated bucket', () => {
+      expect(results.get('droppedFilter')?.error).toMatch(
+        /^ScenarioError: the curated output has records that a filter or a validation should have removed: o-1002 \(status pending.*o-1006 \(status cancelled/,
+      );
+    });
+
+    test('a changed mapping: the curated records have the wrong field', () => {
+      expect(results.get('changedMapping')?.error).toBe(
+        'ScenarioError: curated record o-1001: countryCode is null, expected "DE"; country is "DE", expected null',
+      );
+    });
+
+    test('a terminating validation turned into a dropping one: the bad run succeeds', () => {
+      expect(results.get('droppingValidation')?.error).toMatch(
+        /^ScenarioError: run .* ended Successful: a null order_id must terminate it/,
+      );
+    });
+
+    test('a source bucket policy without AppFlow: the flow is refused at creation, as on AWS', async () => {
+      const broken = variant('NoSourceGrant', undefined, (template) => {
+        for (const resource of Object.values(template.Resources)) {
+          if (resource.Type !== 'AWS::S3::BucketPolicy') continue;
+          const document = resource.Properties?.PolicyDocument as { Statement: Array<{ Sid?: string }> };
+          document.Statement = document.Statement.filter((s) => !s.Sid?.startsWith('AllowAppFlowSource'));
+        }
+      });
+      await expect(startLocalRuntime({ stacks: [broken] })).rejects.toThrow(
+        /OrdersFlow[0-9A-F]+ \(AWS::AppFlow::Flow\): AppFlow would refuse to create flow .*-NoSourceGrant: the policy of bucket .* does not allow appflow.amazonaws.com s3:ListBucket/,
+      );
+    });
+
+    test('a destination bucket policy without PutObjectAcl: refused at creation', async () => {
+      const broken = variant('NoPutObjectAcl', undefined, (template) => {
+        for (const resource of Object.values(template.Resources)) {
+          if (resource.Type !== 'AWS::S3::BucketPolicy') continue;
+          const document = resource.Properties?.PolicyDocument as { Statement: Array<{ Sid?: string; Action?: string[] }> };
+          for (const s of document.Statement)
+            if (s.Sid?.startsWith('AllowAppFlowDestination')) s.Action = s.Action?.filter((a) => a !== 's3:PutObjectAcl');
+        }
+      });
+      await expect(startLocalRuntime({ stacks: [broken] })).rejects.toThrow(
+        /does not allow appflow.amazonaws.com s3:PutObjectAcl on arn:aws:s3:::/,
+      );
+    });
+  });
+});
