@@ -1,3 +1,4 @@
+import { pattern as amazonMq } from './amazon-mq';
 import type { PatternDefinition } from './shared/pattern';
 import { pattern as snsFanout } from './sns-fanout';
 import { pattern as sqsDlq } from './sqs-dlq';
@@ -7,7 +8,7 @@ import { pattern as sqsDlq } from './sqs-dlq';
  * generator, the bench, the demo and the fork iterate over this list: a new pattern is its folders
  * plus one entry here.
  */
-export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout];
+export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, amazonMq];
 
 /** A pattern by folder name, or undefined. */
 export function findPattern(name: string): PatternDefinition | undefined {
