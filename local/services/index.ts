@@ -1,7 +1,9 @@
 import { dynamodbService } from './dynamodb';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
+import { mqService } from './mq';
 import { s3Service } from './s3';
+import { secretsManagerService } from './secretsmanager';
 import type { ServiceModule } from './service';
 import { snsService } from './sns';
 import { sqsService } from './sqs';
@@ -20,4 +22,6 @@ export const SERVICES: readonly ServiceModule[] = [
   snsService,
   s3Service,
   stepFunctionsService,
+  secretsManagerService,
+  mqService,
 ];
