@@ -31,7 +31,7 @@ async function connect(user: BrokerCredentials, stage: SecretStage): Promise<Sto
       if (error instanceof BrokerAuthenticationError) {
         throw new BrokerAuthenticationError(`${firstLine(error)} (credentials from secret ${SECRET_ARN}, stage ${stage})`);
       }
-      problems.push(firstLine(error));
+      problems.push(`${endpoint.url}: ${firstLine(error)}`);
     }
   }
   throw new BrokerUnreachableError(`cannot reach the ActiveMQ broker: ${problems.join('; ')}`);
