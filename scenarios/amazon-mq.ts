@@ -1,7 +1,12 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { requireOutput, type Target, TargetError } from '../local/target';
 import { expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
@@ -43,7 +48,9 @@ interface Context {
 }
 
 /** The result of a producer invocation: its payload, or its error type and message. */
-type Invoked = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly errorType: string; readonly errorMessage: string };
+type Invoked =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string };
 
 async function invoke(c: Context, functionName: string, payload: unknown): Promise<Invoked> {
   const response = await c.lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload)) }));
@@ -96,7 +103,11 @@ async function logLines(c: Context, ...terms: string[]): Promise<Array<Record<st
  * Waits until `probe` reports done, failing when its progress (a count that grows as work happens)
  * stays the same for `idleSeconds`: a slow machine passes, a broken configuration fails fast.
  */
-async function untilDone(what: string, idleSeconds: number, probe: () => Promise<{ done: boolean; progress: number; detail: string }>): Promise<void> {
+async function untilDone(
+  what: string,
+  idleSeconds: number,
+  probe: () => Promise<{ done: boolean; progress: number; detail: string }>,
+): Promise<void> {
   let last = -1;
   let since = Date.now();
   for (;;) {
@@ -142,7 +153,10 @@ async function runEngine(c: Context, engine: Engine, tag: string, orders: number
     await publish(
       c,
       engine,
-      crashing.map((orderId, i) => ({ id: orderId, body: { orderId, amountCents: 1 + i, ...(i === 2 ? { crash: 'first-delivery' } : {}) } })),
+      crashing.map((orderId, i) => ({
+        id: orderId,
+        body: { orderId, amountCents: 1 + i, ...(i === 2 ? { crash: 'first-delivery' } : {}) },
+      })),
     );
     run.counters.sent += crashing.length;
     await waitForOrders(crashing, `${crashing.length} ${name} orders after a crash`);
@@ -164,7 +178,10 @@ async function runEngine(c: Context, engine: Engine, tag: string, orders: number
     });
     const attempts = (await logLines(c, 'record failed', poison)).length;
     if (target.name === 'local') {
-      expectThat(attempts === maxDeliveries, `${poison} was delivered ${attempts} times before the dead-letter queue, expected ${maxDeliveries}`);
+      expectThat(
+        attempts === maxDeliveries,
+        `${poison} was delivered ${attempts} times before the dead-letter queue, expected ${maxDeliveries}`,
+      );
     } else {
       expectThat(attempts >= maxDeliveries, `${poison} failed ${attempts} times before the dead-letter queue, expected ${maxDeliveries}`);
     }
@@ -224,9 +241,21 @@ export async function runAmazonMqScenario(target: Target, options: AmazonMqScena
     const engines = options.engines ?? deployed;
     const missing = engines.filter((e) => !deployed.includes(e));
     if (missing.length) throw new TargetError(`stack ${stackName} has no ${missing.join(', ')} broker (it has ${deployed.join(', ')})`);
-    const c: Context = { run, target, lambda, dynamodb, logs, secrets, table: out('ProcessedTableName'), logGroup: out('ConsumerLogGroupName'), out };
+    const c: Context = {
+      run,
+      target,
+      lambda,
+      dynamodb,
+      logs,
+      secrets,
+      table: out('ProcessedTableName'),
+      logGroup: out('ConsumerLogGroupName'),
+      out,
+    };
     const id = runId();
-    const results = await Promise.allSettled(engines.map((engine) => runEngine(c, engine, `${id}-${engine.slice(0, 1).toLowerCase()}`, options.orders ?? 12)));
+    const results = await Promise.allSettled(
+      engines.map((engine) => runEngine(c, engine, `${id}-${engine.slice(0, 1).toLowerCase()}`, options.orders ?? 12)),
+    );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     await run.step('accounting: sent = processed + dead-lettered', async () => {

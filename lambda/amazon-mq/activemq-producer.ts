@@ -26,7 +26,13 @@ async function connect(user: BrokerCredentials, stage: SecretStage): Promise<Sto
   const problems: string[] = [];
   for (const endpoint of ENDPOINTS) {
     try {
-      return await connectStomp({ host: endpoint.host, port: endpoint.port, tls: endpoint.tls, login: user.username, passcode: user.password });
+      return await connectStomp({
+        host: endpoint.host,
+        port: endpoint.port,
+        tls: endpoint.tls,
+        login: user.username,
+        passcode: user.password,
+      });
     } catch (error) {
       if (error instanceof BrokerAuthenticationError) {
         throw new BrokerAuthenticationError(`${firstLine(error)} (credentials from secret ${SECRET_ARN}, stage ${stage})`);

@@ -10,7 +10,13 @@ export interface BrokerEndpoint {
   readonly vhost: string;
 }
 
-const TLS_SCHEMES: Readonly<Record<string, boolean>> = { 'amqps:': true, 'amqp:': false, 'stomp+ssl:': true, 'stomp:': false, 'ssl:': true };
+const TLS_SCHEMES: Readonly<Record<string, boolean>> = {
+  'amqps:': true,
+  'amqp:': false,
+  'stomp+ssl:': true,
+  'stomp:': false,
+  'ssl:': true,
+};
 
 /** Whether a host is this machine (the local runtime's brokers). */
 function isLoopback(host: string): boolean {
@@ -37,7 +43,9 @@ export function parseEndpoints(value: string): BrokerEndpoint[] {
       const tls = TLS_SCHEMES[url.protocol];
       if (tls === undefined) throw new BrokerUnreachableError(`broker endpoint ${raw}: unsupported scheme ${url.protocol}`);
       if (!tls && !isLoopback(url.hostname)) {
-        throw new BrokerUnreachableError(`refusing a plain-text connection to ${raw}: Amazon MQ endpoints are TLS (amqps://, stomp+ssl://)`);
+        throw new BrokerUnreachableError(
+          `refusing a plain-text connection to ${raw}: Amazon MQ endpoints are TLS (amqps://, stomp+ssl://)`,
+        );
       }
       const vhost = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : '/';
       return { url: raw, host: url.hostname, port: Number(url.port), tls, vhost };

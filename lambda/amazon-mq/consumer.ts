@@ -70,7 +70,12 @@ export const handler = async (event: unknown, context: Context) => {
   let duplicates = 0;
   for (const record of records) {
     const checked = validateJson(record.text, orderSchema, 'order', 'body');
-    const delivery = { messageId: record.messageId, redelivered: record.redelivered, deliveryCount: record.deliveryCount, engine: record.engine };
+    const delivery = {
+      messageId: record.messageId,
+      redelivered: record.redelivered,
+      deliveryCount: record.deliveryCount,
+      engine: record.engine,
+    };
     if (!checked.ok) {
       const orderId = orderIdOf(record.text);
       logger.error('record failed', { ...delivery, orderId, reason: checked.reason });
@@ -87,7 +92,9 @@ export const handler = async (event: unknown, context: Context) => {
   }
   logger.info('batch', { records: records.length, processed, duplicates, failed: failed.length });
   if (failed.length > 0) {
-    throw new BatchFailed(`${failed.length} of ${records.length} records failed (${failed.slice(0, 10).join(', ')}): the broker delivers the batch again`);
+    throw new BatchFailed(
+      `${failed.length} of ${records.length} records failed (${failed.slice(0, 10).join(', ')}): the broker delivers the batch again`,
+    );
   }
   return { processed, duplicates };
 };

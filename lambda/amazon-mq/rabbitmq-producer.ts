@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Context } from 'aws-lambda';
 import * as amqp from 'amqplib';
+import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
 import { parseEndpoints } from './broker-endpoint';
 import { BrokerAuthenticationError, BrokerUnreachableError, firstLine, PublishError } from './broker-errors';

@@ -72,29 +72,34 @@ export class BrokerConsumer extends Construct {
     });
     // The mapping starts polling when created: the broker and the role's permissions come first.
     this.mapping.node.addDependency(broker.broker);
-    const role = handler.role as iam.Role;
-    const policy = new iam.Policy(this, 'Policy', {
-      statements: [
-        new iam.PolicyStatement({ actions: ['mq:DescribeBroker'], resources: [broker.brokerArn] }),
-        new iam.PolicyStatement({
-          actions: [...VPC_NETWORK_INTERFACE_ACTIONS, 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    policy.attachToRole(role);
+    // One policy per function, with what every Amazon MQ event source of it needs; the mapping waits for it.
+    const policyId = 'AmazonMqEventSourcePolicy';
+    const existing = handler.node.tryFindChild(policyId) as iam.Policy | undefined;
+    const policy =
+      existing ??
+      new iam.Policy(handler, policyId, {
+        statements: [
+          new iam.PolicyStatement({
+            actions: [...VPC_NETWORK_INTERFACE_ACTIONS, 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+            resources: ['*'],
+          }),
+        ],
+      });
+    if (!existing) {
+      policy.attachToRole(handler.role as iam.Role);
+      acknowledge(
+        policy,
+        'AwsSolutions-IAM5[Resource::*]',
+        `The Amazon MQ event source creates network interfaces in the broker's subnets with this role (Lambda Developer Guide, "Process Amazon MQ messages with Lambda"). ${VPC_WILDCARD_REASON}`,
+      );
+    }
+    policy.addStatements(new iam.PolicyStatement({ actions: ['mq:DescribeBroker'], resources: [broker.brokerArn] }));
     this.mapping.node.addDependency(policy);
     props.credentials.secret.grantRead(handler);
-    acknowledge(
-      policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      `The Amazon MQ event source creates network interfaces in the broker's subnets with this role (Lambda Developer Guide, "Process Amazon MQ messages with Lambda"). ${VPC_WILDCARD_REASON}`,
-    );
     acknowledge(
       this.mapping,
       'Serverless-LambdaEventSourceMappingDestination',
       `On-failure destinations apply to stream and Kafka sources, not Amazon MQ: failed messages go to ${broker.node.path}'s dead-letter queue.`,
     );
-
   }
 }

@@ -101,7 +101,11 @@ export class BrokerCredentials extends Construct {
       }
       if (!MQ_USERNAME_PATTERNS[engine].test(name)) {
         const allowed = engine === 'ACTIVEMQ' ? 'letters, digits, - . _ ~' : 'letters, digits, - . _';
-        throw new PropError(this, 'username', `= ${JSON.stringify(name)} has characters ${engine} user names do not allow: allowed ${allowed}`);
+        throw new PropError(
+          this,
+          'username',
+          `= ${JSON.stringify(name)} has characters ${engine} user names do not allow: allowed ${allowed}`,
+        );
       }
       if (name.toLowerCase() === AMAZON_MQ.forbiddenUsername) {
         throw new PropError(this, 'username', `= ${JSON.stringify(name)} is refused by Amazon MQ: choose another name`);

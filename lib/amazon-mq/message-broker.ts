@@ -8,8 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from '../shared/alarms';
 import { PropError } from '../shared/guards';
-import { acknowledge } from '../shared/nag';
 import { AMAZON_MQ, AMAZON_MQ_ENGINES } from '../shared/limits';
+import { acknowledge } from '../shared/nag';
 import type { BrokerCredentials, BrokerEngine } from './broker-credentials';
 
 /** When the weekly maintenance window of a broker starts. */
@@ -266,7 +266,13 @@ export class MessageBroker extends Construct {
     const period = Duration.minutes(5);
     const statistic = options.statistic ?? 'Maximum';
     const of = (broker: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/AmazonMQ', metricName, statistic, period, dimensionsMap: { Broker: broker, ...options.dimensions } });
+      new cloudwatch.Metric({
+        namespace: 'AWS/AmazonMQ',
+        metricName,
+        statistic,
+        period,
+        dimensionsMap: { Broker: broker, ...options.dimensions },
+      });
     if (this.engine === 'RABBITMQ') return of(this.brokerName);
     // ActiveMQ instances report as <name>-1 (and <name>-2 for the standby).
     const instances = this.deploymentMode === 'SINGLE_INSTANCE' ? ['-1'] : ['-1', '-2'];
@@ -338,13 +344,21 @@ export class MessageBroker extends Construct {
       );
     }
     if (c.ha && c.instanceType === 'mq.t3.micro') {
-      throw new PropError(this, 'instanceType', `= mq.t3.micro runs single-instance brokers only: use mq.m5.large or larger for ${this.deploymentMode}`);
+      throw new PropError(
+        this,
+        'instanceType',
+        `= mq.t3.micro runs single-instance brokers only: use mq.m5.large or larger for ${this.deploymentMode}`,
+      );
     }
     if (props.engine === 'RABBITMQ' && /^4\./.test(c.engineVersion) && !c.instanceType.startsWith('mq.m7g.')) {
       throw new PropError(this, 'instanceType', `= ${c.instanceType}: RabbitMQ ${c.engineVersion} runs only on mq.m7g instance types`);
     }
     if (props.engine === 'ACTIVEMQ' && c.instanceType.startsWith('mq.m7g.')) {
-      throw new PropError(this, 'instanceType', `= ${c.instanceType}: mq.m7g instance types are for RabbitMQ only; ActiveMQ uses mq.t3.micro or mq.m5`);
+      throw new PropError(
+        this,
+        'instanceType',
+        `= ${c.instanceType}: mq.m7g instance types are for RabbitMQ only; ActiveMQ uses mq.t3.micro or mq.m5`,
+      );
     }
     if (props.engine === 'RABBITMQ' && props.encryptionKey !== undefined) {
       throw new PropError(this, 'encryptionKey', 'is not supported for RabbitMQ brokers (they encrypt with an AWS-owned key): remove it');
@@ -353,7 +367,11 @@ export class MessageBroker extends Construct {
       throw new PropError(this, 'maintenanceWindow.timeOfDay', `= ${JSON.stringify(c.window.timeOfDay)} must be HH:MM on a 24-hour clock`);
     }
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(this.deadLetterQueuePrefix)) {
-      throw new PropError(this, 'deadLetterQueuePrefix', `= ${JSON.stringify(this.deadLetterQueuePrefix)} must be 1 to 100 letters, digits, . _ -`);
+      throw new PropError(
+        this,
+        'deadLetterQueuePrefix',
+        `= ${JSON.stringify(this.deadLetterQueuePrefix)} must be 1 to 100 letters, digits, . _ -`,
+      );
     }
   }
 }
@@ -400,7 +418,14 @@ function amazonMqLogsPolicy(scope: Construct): logs.ResourcePolicy {
         sid: 'AmazonMqBrokerLogs',
         principals: [new iam.ServicePrincipal('mq.amazonaws.com')],
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/amazonmq/broker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '/aws/amazonmq/broker/*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     ],
   });

@@ -132,7 +132,11 @@ export class HandlerFunction extends lambda.Function {
     // Tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*" to the role's default policy.
     const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy) {
-      acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]', props.vpc ? `${XRAY_WILDCARD_REASON} ${VPC_WILDCARD_REASON}` : XRAY_WILDCARD_REASON);
+      acknowledge(
+        defaultPolicy,
+        'AwsSolutions-IAM5[Resource::*]',
+        props.vpc ? `${XRAY_WILDCARD_REASON} ${VPC_WILDCARD_REASON}` : XRAY_WILDCARD_REASON,
+      );
     }
   }
 }

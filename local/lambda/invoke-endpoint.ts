@@ -27,7 +27,8 @@ export function startInvokeEndpoint(targets: InvokeTargets): Promise<InvokeEndpo
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match) return error(res, 404, 'UnknownOperationException', `The local Lambda endpoint does not support ${req.method} ${req.url}`);
+    if (req.method !== 'POST' || !match)
+      return error(res, 404, 'UnknownOperationException', `The local Lambda endpoint does not support ${req.method} ${req.url}`);
     const name = decodeURIComponent(match[1]).replace(/:\$LATEST$/, '');
     const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     let event: unknown = {};
@@ -45,7 +46,10 @@ export function startInvokeEndpoint(targets: InvokeTargets): Promise<InvokeEndpo
       targets.async(name)?.(event);
       return reply(res, 202, undefined);
     }
-    const outcome = await sync(event).catch((e: Error) => ({ ok: false as const, error: { errorType: 'ServiceException', errorMessage: e.message, trace: [] } }));
+    const outcome = await sync(event).catch((e: Error) => ({
+      ok: false as const,
+      error: { errorType: 'ServiceException', errorMessage: e.message, trace: [] },
+    }));
     if (outcome.ok) return reply(res, 200, outcome.result ?? null);
     return reply(res, 200, outcome.error, { 'x-amz-function-error': 'Unhandled' });
   }

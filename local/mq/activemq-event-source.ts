@@ -88,7 +88,9 @@ export class ActiveMqEventSource implements LocalEventSource {
         if (signal.aborted) return;
         const message = (error as Error).message.split('\n')[0];
         if (/password|user ?name/i.test(message)) {
-          this.report(`EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`);
+          this.report(
+            `EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`,
+          );
           return;
         }
         this.report(`PROBLEM: ${message}; retrying`);
@@ -190,7 +192,9 @@ export class ActiveMqEventSource implements LocalEventSource {
     const tx = connection.client.begin();
     if (persistent || deadLetters.processNonPersistent) {
       const headers = Object.fromEntries(
-        Object.entries(message.headers).filter(([k]) => !['message-id', 'destination', 'subscription', 'ack', 'content-length'].includes(k)),
+        Object.entries(message.headers).filter(
+          ([k]) => !['message-id', 'destination', 'subscription', 'ack', 'content-length'].includes(k),
+        ),
       );
       const text = message.headers['content-length'] === undefined;
       connection.client.publish({
@@ -200,7 +204,8 @@ export class ActiveMqEventSource implements LocalEventSource {
           ...headers,
           persistent: String(persistent),
           'original-destination': `/queue/${this.spec.queue}`,
-          dlqDeliveryFailureCause: `java.lang.Throwable: Delivery[${ACTIVEMQ_MAXIMUM_REDELIVERIES + 1}] exceeds redelivery policy limit; ${cause}`.slice(0, 1000),
+          dlqDeliveryFailureCause:
+            `java.lang.Throwable: Delivery[${ACTIVEMQ_MAXIMUM_REDELIVERIES + 1}] exceeds redelivery policy limit; ${cause}`.slice(0, 1000),
           transaction: tx.id,
         },
         skipContentLengthHeader: text,

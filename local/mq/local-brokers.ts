@@ -157,7 +157,10 @@ export class ActiveMqUsers {
   }
 
   private write(users: Map<string, string>): void {
-    writeFileSync(this.state.usersFile, [...users].map(([u, p]) => `${escapeKey(u)}=${p.replace(/\\/g, '\\\\')}`).join('\n') + (users.size ? '\n' : ''));
+    writeFileSync(
+      this.state.usersFile,
+      [...users].map(([u, p]) => `${escapeKey(u)}=${p.replace(/\\/g, '\\\\')}`).join('\n') + (users.size ? '\n' : ''),
+    );
     writeFileSync(this.state.groupsFile, users.size ? `users=${[...users.keys()].map(escapeKey).join(',')}\n` : '');
   }
 

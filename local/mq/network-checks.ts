@@ -96,7 +96,11 @@ export function checkEventSourceNetwork(stack: StackContext, brokerId: string, e
       if (r.Type !== 'AWS::EC2::VPCEndpoint') return false;
       const p = r.Properties ?? {};
       const name = String(stack.resolve(p.ServiceName, `${stack.stackName}: Resources.${id}.Properties.ServiceName`));
-      return name.endsWith(`.${service}`) && p.VpcEndpointType === 'Interface' && (p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true');
+      return (
+        name.endsWith(`.${service}`) &&
+        p.VpcEndpointType === 'Interface' &&
+        (p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true')
+      );
     });
     if (!endpoint) return true;
     const endpointGroups = ((endpoint[1].Properties?.SecurityGroupIds as unknown[] | undefined) ?? []).map(target);

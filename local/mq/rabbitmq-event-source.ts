@@ -88,7 +88,9 @@ export class RabbitMqEventSource implements LocalEventSource {
         const message = (error as Error).message.split('\n')[0];
         if (/ACCESS[-_]REFUSED|403/.test(message)) {
           // Lambda reports EVENT_SOURCE_AUTHN_ERROR and stops this consumer.
-          this.report(`EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`);
+          this.report(
+            `EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`,
+          );
           return;
         }
         this.report(`PROBLEM: ${message}; retrying`);
@@ -123,7 +125,11 @@ export class RabbitMqEventSource implements LocalEventSource {
       await channel.consume(spec.queue, (message) => message && gatherer.push(message), { noAck: false });
       this.lastProblem = '';
       for (;;) {
-        const batch = await Promise.race([gatherer.next(signal), channelClosed.then((e) => Promise.reject(e)), closed.then((e) => Promise.reject(e))]);
+        const batch = await Promise.race([
+          gatherer.next(signal),
+          channelClosed.then((e) => Promise.reject(e)),
+          closed.then((e) => Promise.reject(e)),
+        ]);
         if (signal.aborted) {
           for (const m of batch) channel.nack(m, false, true);
           return;

@@ -128,7 +128,10 @@ export const mqService: ServiceModule = {
       const a = state?.activemq ?? { host: '127.0.0.1', stompPort: 61613, openwirePort: 61616 };
       const attributes: Record<string, unknown> =
         engine === 'RABBITMQ'
-          ? { AmqpEndpoints: [`amqp://${r.host}:${r.amqpPort}/${encodeURIComponent(vhost)}`], ConsoleURLs: [`http://${r.host}:${r.managementPort}`] }
+          ? {
+              AmqpEndpoints: [`amqp://${r.host}:${r.amqpPort}/${encodeURIComponent(vhost)}`],
+              ConsoleURLs: [`http://${r.host}:${r.managementPort}`],
+            }
           : {
               StompEndpoints: times(`stomp://${a.host}:${a.stompPort}`),
               OpenWireEndpoints: times(`tcp://${a.host}:${a.openwirePort}`),

@@ -68,7 +68,10 @@ export function generatePassword(options: GenerateOptions): string {
   if (all.length === 0) throw new Error('GenerateSecretString excludes every character');
   const required = options.RequireEachIncludedType === false ? [] : classes;
   if (required.length > length) throw new Error(`PasswordLength ${length} is too short to include ${required.length} character types`);
-  const chars = [...required.map((c) => c[randomInt(c.length)]), ...Array.from({ length: length - required.length }, () => all[randomInt(all.length)])];
+  const chars = [
+    ...required.map((c) => c[randomInt(c.length)]),
+    ...Array.from({ length: length - required.length }, () => all[randomInt(all.length)]),
+  ];
   for (let i = chars.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
     [chars[i], chars[j]] = [chars[j], chars[i]];
@@ -147,9 +150,15 @@ export const secretsManagerService: ServiceModule = {
         },
         PutSecretValue: (input) => {
           const secret = find(String(input.SecretId ?? ''));
-          if (typeof input.SecretString !== 'string') throw new EndpointError('InvalidParameterException', 'SecretString is required locally');
+          if (typeof input.SecretString !== 'string')
+            throw new EndpointError('InvalidParameterException', 'SecretString is required locally');
           const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : ['AWSCURRENT'];
-          const version = addVersion(secret, input.SecretString, stages, typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined);
+          const version = addVersion(
+            secret,
+            input.SecretString,
+            stages,
+            typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined,
+          );
           return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: version.stages };
         },
         UpdateSecretVersionStage: (input) => {
@@ -221,7 +230,8 @@ export const secretsManagerService: ServiceModule = {
           const password = generatePassword(generate);
           if (generate.SecretStringTemplate !== undefined) {
             const template = JSON.parse(generate.SecretStringTemplate) as Record<string, unknown>;
-            if (!generate.GenerateStringKey) throw new Error(`${input.logicalId}: GenerateSecretString with a template needs GenerateStringKey`);
+            if (!generate.GenerateStringKey)
+              throw new Error(`${input.logicalId}: GenerateSecretString with a template needs GenerateStringKey`);
             value = JSON.stringify({ ...template, [generate.GenerateStringKey]: password });
           } else value = password;
         } else if (given === undefined) {

@@ -44,7 +44,9 @@ describe('BrokerCredentials guards Amazon MQ user rules', () => {
 
   test('ActiveMQ accepts a tilde; the error names the construct path', () => {
     expect(() => new BrokerCredentials(testStack(), 'User', { engine: 'ACTIVEMQ', username: 'app~1' })).not.toThrow();
-    expect(errorOf(() => new BrokerCredentials(testStack(), 'User', { engine: 'RABBITMQ', username: 'a' }))).toMatch(/^Test\/User: username/);
+    expect(errorOf(() => new BrokerCredentials(testStack(), 'User', { engine: 'RABBITMQ', username: 'a' }))).toMatch(
+      /^Test\/User: username/,
+    );
   });
 
   test.each([
@@ -84,7 +86,9 @@ describe('MessageBroker guards deploy pitfalls', () => {
       /instanceType = mq.t3.micro: RabbitMQ 4.2 runs only on mq.m7g instance types/,
     );
     expect(() => broker(testStack(), 'RABBITMQ', { instanceType: 'mq.t3.micro', engineVersion: '3.13' })).not.toThrow();
-    expect(errorOf(() => broker(testStack(), 'ACTIVEMQ', { instanceType: 'mq.m7g.large' }))).toMatch(/mq.m7g instance types are for RabbitMQ only/);
+    expect(errorOf(() => broker(testStack(), 'ACTIVEMQ', { instanceType: 'mq.m7g.large' }))).toMatch(
+      /mq.m7g instance types are for RabbitMQ only/,
+    );
   });
 
   test('customer-managed keys apply to ActiveMQ only', () => {
@@ -97,7 +101,9 @@ describe('MessageBroker guards deploy pitfalls', () => {
     expect(errorOf(() => broker(testStack(), 'RABBITMQ', { maintenanceWindow: { dayOfWeek: 'MONDAY', timeOfDay: '25:00' } }))).toMatch(
       /maintenanceWindow.timeOfDay = "25:00" must be HH:MM on a 24-hour clock/,
     );
-    expect(errorOf(() => broker(testStack(), 'ACTIVEMQ', { deadLetterQueuePrefix: 'bad prefix' }))).toMatch(/deadLetterQueuePrefix = "bad prefix"/);
+    expect(errorOf(() => broker(testStack(), 'ACTIVEMQ', { deadLetterQueuePrefix: 'bad prefix' }))).toMatch(
+      /deadLetterQueuePrefix = "bad prefix"/,
+    );
   });
 });
 
@@ -109,8 +115,12 @@ describe('BrokerNetwork, BrokerQueue, BrokerProducer and BrokerConsumer guards',
   test('queue: name characters, RabbitMQ delivery limit 1 to 1,000, none for ActiveMQ', () => {
     const stack = testStack();
     const rabbit = broker(stack, 'RABBITMQ');
-    expect(errorOf(() => new BrokerQueue(stack, 'Q1', { broker: rabbit, name: 'has space' }))).toMatch(/name = "has space" must be 1 to 200/);
-    expect(errorOf(() => new BrokerQueue(stack, 'Q2', { broker: rabbit, name: 'q', deliveryLimit: 0 }))).toMatch(/deliveryLimit = 0 returns is out of range/);
+    expect(errorOf(() => new BrokerQueue(stack, 'Q1', { broker: rabbit, name: 'has space' }))).toMatch(
+      /name = "has space" must be 1 to 200/,
+    );
+    expect(errorOf(() => new BrokerQueue(stack, 'Q2', { broker: rabbit, name: 'q', deliveryLimit: 0 }))).toMatch(
+      /deliveryLimit = 0 returns is out of range/,
+    );
     expect(new BrokerQueue(stack, 'Q3', { broker: rabbit, name: 'q', deliveryLimit: 2 }).maxDeliveries).toBe(3);
     const active = testStack();
     const amq = broker(active, 'ACTIVEMQ');
@@ -124,7 +134,12 @@ describe('BrokerNetwork, BrokerQueue, BrokerProducer and BrokerConsumer guards',
     const stack = testStack();
     const net = network(stack);
     const credentials = new BrokerCredentials(stack, 'User', { engine: 'RABBITMQ' });
-    const b = new MessageBroker(stack, 'Broker', { engine: 'RABBITMQ', vpc: net.vpc, credentials, logRetention: logs.RetentionDays.ONE_WEEK });
+    const b = new MessageBroker(stack, 'Broker', {
+      engine: 'RABBITMQ',
+      vpc: net.vpc,
+      credentials,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
     const queue = new BrokerQueue(stack, 'Queue', { broker: b, name: 'q' });
     expect(
       errorOf(

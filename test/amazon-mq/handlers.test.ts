@@ -90,7 +90,12 @@ describe('Amazon MQ events', () => {
   });
 
   test('ActiveMQ: messages with base64 data', () => {
-    expect(mqRecords(activeEvent([{ text: 'é' }]))[0]).toMatchObject({ engine: 'ACTIVEMQ', queue: 'orders', messageId: 'ID:a-0', text: 'é' });
+    expect(mqRecords(activeEvent([{ text: 'é' }]))[0]).toMatchObject({
+      engine: 'ACTIVEMQ',
+      queue: 'orders',
+      messageId: 'ID:a-0',
+      text: 'é',
+    });
   });
 
   test('anything else is one clear error', () => {
@@ -103,7 +108,10 @@ describe('consumer', () => {
 
   test('writes each order once, conditionally, and acknowledges the batch by returning', async () => {
     const { handler } = load();
-    await expect(handler(rabbitEvent([{ text: order('o1') }, { text: order('o2') }]), context)).resolves.toEqual({ processed: 2, duplicates: 0 });
+    await expect(handler(rabbitEvent([{ text: order('o1') }, { text: order('o2') }]), context)).resolves.toEqual({
+      processed: 2,
+      duplicates: 0,
+    });
     const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Item?.id.S)).toEqual(['o1', 'o2']);
     expect(puts[0]).toMatchObject({ TableName: 'processed', ConditionExpression: 'attribute_not_exists(id)' });
@@ -112,11 +120,18 @@ describe('consumer', () => {
 
   test('a redelivered order already processed does no second work', async () => {
     dynamo.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    await expect(load().handler(activeEvent([{ text: order('o1'), redelivered: true }]), context)).resolves.toEqual({ processed: 0, duplicates: 1 });
+    await expect(load().handler(activeEvent([{ text: order('o1'), redelivered: true }]), context)).resolves.toEqual({
+      processed: 0,
+      duplicates: 1,
+    });
   });
 
   test('an invalid record fails the batch after the valid ones are processed, naming it', async () => {
-    const event = rabbitEvent([{ text: order('good') }, { text: JSON.stringify({ orderId: 'bad', amountCents: 'x' }) }, { text: 'not json' }]);
+    const event = rabbitEvent([
+      { text: order('good') },
+      { text: JSON.stringify({ orderId: 'bad', amountCents: 'x' }) },
+      { text: 'not json' },
+    ]);
     await expect(load().handler(event, context)).rejects.toThrow(
       /^2 of 3 records failed \(bad, m2\): the broker delivers the batch again$/,
     );
@@ -125,7 +140,9 @@ describe('consumer', () => {
 
   test('the crash marker stops the batch on its first delivery only, after the records before it', async () => {
     const bodies = [{ text: order('c0') }, { text: order('c1', { crash: 'first-delivery' }) }, { text: order('c2') }];
-    await expect(load().handler(rabbitEvent(bodies), context)).rejects.toThrow(/^crashed at order c1 on its first delivery, after 1 records$/);
+    await expect(load().handler(rabbitEvent(bodies), context)).rejects.toThrow(
+      /^crashed at order c1 on its first delivery, after 1 records$/,
+    );
     expect(dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.id.S)).toEqual(['c0']);
     const redelivered = bodies.map((b) => ({ ...b, redelivered: true }));
     await expect(load().handler(rabbitEvent(redelivered), context)).resolves.toEqual({ processed: 3, duplicates: 0 });
@@ -141,7 +158,9 @@ describe('dead-letter recorder', () => {
   const load = () => require('../../lambda/amazon-mq/dead-letter-recorder') as typeof import('../../lambda/amazon-mq/dead-letter-recorder');
 
   test('keeps the body and why the broker dead-lettered it, keyed by engine and order id', async () => {
-    const event = rabbitEvent([{ text: JSON.stringify({ orderId: 'p0' }), headers: { 'x-first-death-reason': { bytes: [...Buffer.from('delivery_limit')] } } }]);
+    const event = rabbitEvent([
+      { text: JSON.stringify({ orderId: 'p0' }), headers: { 'x-first-death-reason': { bytes: [...Buffer.from('delivery_limit')] } } },
+    ]);
     await expect(load().handler(event, context)).resolves.toEqual({ recorded: 1 });
     expect(dynamo.commandCalls(PutItemCommand)[0].args[0].input.Item).toMatchObject({
       id: { S: 'dead-letter#RABBITMQ#p0' },
@@ -177,7 +196,9 @@ describe('producer requests and endpoints', () => {
   });
 
   test('TLS endpoints, several for an active/standby pair; plain text only on loopback; vhost from the path', () => {
-    expect(parseEndpoints('stomp+ssl://b-1.mq.eu-west-1.amazonaws.com:61614,stomp+ssl://b-2.mq.eu-west-1.amazonaws.com:61614')).toHaveLength(2);
+    expect(
+      parseEndpoints('stomp+ssl://b-1.mq.eu-west-1.amazonaws.com:61614,stomp+ssl://b-2.mq.eu-west-1.amazonaws.com:61614'),
+    ).toHaveLength(2);
     expect(parseEndpoints('amqps://b.mq.eu-west-1.amazonaws.com:5671')[0]).toMatchObject({ tls: true, port: 5671, vhost: '/' });
     expect(parseEndpoints('amqp://127.0.0.1:5672/decoupling-1')[0]).toMatchObject({ tls: false, vhost: 'decoupling-1' });
     expect(() => parseEndpoints('amqp://b.mq.eu-west-1.amazonaws.com:5672')).toThrow(
@@ -216,7 +237,12 @@ describe('RabbitMQ producer (amqplib mocked)', () => {
           waitForConfirms: jest.fn(async () => undefined),
           close: jest.fn(async () => undefined),
         };
-        return { user: options.username, on: jest.fn(), createConfirmChannel: jest.fn(async () => channel), close: jest.fn(async () => undefined) };
+        return {
+          user: options.username,
+          on: jest.fn(),
+          createConfirmChannel: jest.fn(async () => channel),
+          close: jest.fn(async () => undefined),
+        };
       }),
     }));
   });
@@ -233,10 +259,17 @@ describe('RabbitMQ producer (amqplib mocked)', () => {
       ['orders.dlq', { 'x-queue-type': 'quorum' }],
       [
         'orders',
-        { 'x-queue-type': 'quorum', 'x-delivery-limit': 4, 'x-dead-letter-exchange': 'orders.dlx', 'x-dead-letter-routing-key': 'orders.dlq' },
+        {
+          'x-queue-type': 'quorum',
+          'x-delivery-limit': 4,
+          'x-dead-letter-exchange': 'orders.dlx',
+          'x-dead-letter-routing-key': 'orders.dlq',
+        },
       ],
     ]);
-    expect(sent).toEqual([{ queue: 'orders', body: '{"orderId":"o1"}', options: expect.objectContaining({ persistent: true, messageId: 'o1' }) }]);
+    expect(sent).toEqual([
+      { queue: 'orders', body: '{"orderId":"o1"}', options: expect.objectContaining({ persistent: true, messageId: 'o1' }) },
+    ]);
     expect(secretCalls()[0].args[0].input).toEqual({
       SecretId: process.env.BROKER_SECRET_ARN,
       VersionStage: 'AWSCURRENT',
@@ -283,7 +316,8 @@ describe('ActiveMQ producer (STOMP connection mocked)', () => {
     jest.doMock('../../lambda/amazon-mq/stomp-connection', () => ({
       connectStomp: jest.fn(async (target: { host: string }) => {
         if (failConnect) throw failConnect;
-        if (target.host.startsWith('b-1')) throw new (jest.requireActual('../../lambda/amazon-mq/broker-errors').BrokerUnreachableError)('standby');
+        if (target.host.startsWith('b-1'))
+          throw new (jest.requireActual('../../lambda/amazon-mq/broker-errors').BrokerUnreachableError)('standby');
         return { client: {}, closed: () => false, dropped: new Promise(() => undefined), close: jest.fn(async () => undefined) };
       }),
       sendWithReceipt: jest.fn(async (_c: unknown, destination: string, body: string, headers: Record<string, string>) => {
@@ -303,7 +337,11 @@ describe('ActiveMQ producer (STOMP connection mocked)', () => {
       published: 2,
     });
     expect(frames).toEqual([
-      { destination: '/queue/orders', body: '{"orderId":"o1"}', headers: { persistent: 'true', 'content-type': 'application/json', 'correlation-id': 'o1' } },
+      {
+        destination: '/queue/orders',
+        body: '{"orderId":"o1"}',
+        headers: { persistent: 'true', 'content-type': 'application/json', 'correlation-id': 'o1' },
+      },
       { destination: '/queue/orders', body: 'raw', headers: { persistent: 'true', 'content-type': 'application/json' } },
     ]);
   });

@@ -45,7 +45,7 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
         afterSynth: (stack) => {
           const [id, consumer] = Object.entries(stack.template.Resources).find(
             ([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('"amazon-mq-consumer"'),
-          ) as [string, { Properties: { Code: { S3Key: string }; Handler: string } }];
+          ) as unknown as [string, { Properties: { Code: { S3Key: string }; Handler: string } }];
           const dir = path.join(stack.assemblyDir, `asset.${consumer.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
           // The real handler, started but not awaited: the event source acknowledges the batch at once.
           writeFileSync(
@@ -56,15 +56,21 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
           expect(id).toMatch(/^Consumer/);
         },
       });
-      expect(result.steps.find((s) => !s.ok)?.name).toBe('RabbitMQ: a consumer that crashes mid-batch loses nothing (the batch is redelivered)');
-      expect(result.error).toMatch(/^ScenarioError: no progress for \d+ s waiting for 5 RabbitMQ orders after a crash \([0-4] of 5 processed\)$/);
+      expect(result.steps.find((s) => !s.ok)?.name).toBe(
+        'RabbitMQ: a consumer that crashes mid-batch loses nothing (the batch is redelivered)',
+      );
+      expect(result.error).toMatch(
+        /^ScenarioError: no progress for \d+ s waiting for 5 RabbitMQ orders after a crash \([0-4] of 5 processed\)$/,
+      );
     }, 90_000);
 
     test('an ActiveMQ configuration without individual dead-letter queues: the poison message never reaches DLQ.orders', async () => {
       const { result } = await scenarioOn({
         engines: ['ACTIVEMQ'],
         mutate: (app) => {
-          const config = stackOf(app).node.findAll().find((c) => c.node.path.endsWith('ActiveMqBroker/Configuration')) as amazonmq.CfnConfiguration;
+          const config = stackOf(app)
+            .node.findAll()
+            .find((c) => c.node.path.endsWith('ActiveMqBroker/Configuration')) as amazonmq.CfnConfiguration;
           config.addPropertyOverride('Data', { 'Fn::Base64': '<broker xmlns="http://activemq.apache.org/schema/core"/>' });
         },
       });
@@ -76,7 +82,9 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
       const { result, runtime } = await scenarioOn({
         engines: ['RABBITMQ'],
         mutate: (app) => {
-          const endpoint = stackOf(app).node.findAll().find((c) => c.node.path.endsWith('Network/Vpc/LambdaEndpoint'));
+          const endpoint = stackOf(app)
+            .node.findAll()
+            .find((c) => c.node.path.endsWith('Network/Vpc/LambdaEndpoint'));
           endpoint?.node.scope?.node.tryRemoveChild('LambdaEndpoint');
         },
       });
