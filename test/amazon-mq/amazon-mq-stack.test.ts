@@ -181,7 +181,9 @@ describe('Decoupling-AmazonMq, sandbox profile (both engines)', () => {
     expect(mq).toHaveLength(2); // one per function (consumer, dead-letter recorder), for both brokers
     for (const p of mq) {
       expect(p).toContain('ec2:CreateNetworkInterface');
-      expect(p).toMatch(/RabbitMqBroker[0-9A-F]{8}","Arn"[\s\S]*ActiveMqBroker[0-9A-F]{8}","Arn"|ActiveMqBroker[0-9A-F]{8}","Arn"[\s\S]*RabbitMqBroker[0-9A-F]{8}","Arn"/);
+      expect(p).toMatch(
+        /RabbitMqBroker[0-9A-F]{8}","Arn"[\s\S]*ActiveMqBroker[0-9A-F]{8}","Arn"|ActiveMqBroker[0-9A-F]{8}","Arn"[\s\S]*RabbitMqBroker[0-9A-F]{8}","Arn"/,
+      );
     }
   });
 
