@@ -85,7 +85,9 @@ async function openChannel(): Promise<amqp.ConfirmChannel> {
   opened.on('close', forget);
   opened.on('error', (error: Error) => logger.warn('channel error', { error: firstLine(error) }));
   await opened.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });
-  await opened.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  // A classic queue has no delivery limit: a dead letter the recorder cannot store yet is retried until it
+  // can (its error alarm fires), never dropped, as a quorum queue would after its limit (20 on RabbitMQ 4).
+  await opened.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': 'classic' } });
   await opened.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE);
   await opened.assertQueue(QUEUE, { durable: true, arguments: queueArguments() });
   channel = opened;

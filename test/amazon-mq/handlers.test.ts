@@ -256,7 +256,7 @@ describe('RabbitMQ producer (amqplib mocked)', () => {
     expect(result).toEqual({ engine: 'RABBITMQ', queue: 'orders', published: 1 });
     expect(declared).toEqual([
       ['orders.dlx', 'exchange'],
-      ['orders.dlq', { 'x-queue-type': 'quorum' }],
+      ['orders.dlq', { 'x-queue-type': 'classic' }],
       [
         'orders',
         {
