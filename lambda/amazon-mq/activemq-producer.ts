@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
-import { parseEndpoints } from './broker-endpoint';
+import { type BrokerEndpoint, parseEndpoints } from './broker-endpoint';
 import { BrokerAuthenticationError, BrokerUnreachableError, firstLine } from './broker-errors';
 import { type BrokerCredentials, readCredentials, type SecretStage } from './broker-secret';
 import { parseRequest } from './publish-request';
@@ -14,17 +14,29 @@ const secrets = new SecretsManagerClient({});
 const SECRET_ARN = requireEnv('BROKER_SECRET_ARN');
 const QUEUE = requireEnv('QUEUE_NAME');
 const MAX_MESSAGE_BYTES = positiveIntEnv('MAX_MESSAGE_BYTES', 64 * 1024);
-const ENDPOINTS = parseEndpoints(requireEnv('BROKER_ENDPOINTS'));
+const ENDPOINTS_SETTING = requireEnv('BROKER_ENDPOINTS');
 
-// Read at cold start; read again once when the broker refuses them (the secret was rotated).
-let credentials: Promise<BrokerCredentials> = readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-credentials.catch(() => undefined);
+// Read by the first invocation of an environment (module scope keeps to the SDK client), and read again
+// once when the broker refuses them (the secret was rotated).
+let credentials: Promise<BrokerCredentials> | undefined;
+const currentCredentials = () => {
+  credentials ??= readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
+  credentials.catch(() => {
+    credentials = undefined;
+  });
+  return credentials;
+};
+let endpoints: BrokerEndpoint[] | undefined;
+const brokerEndpoints = () => {
+  endpoints ??= parseEndpoints(ENDPOINTS_SETTING);
+  return endpoints;
+};
 let connection: StompConnection | undefined;
 
 /** Connects to the first endpoint that answers (the active broker of an active/standby pair). */
 async function connect(user: BrokerCredentials, stage: SecretStage): Promise<StompConnection> {
   const problems: string[] = [];
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of brokerEndpoints()) {
     try {
       return await connectStomp({
         host: endpoint.host,
@@ -46,11 +58,11 @@ async function connect(user: BrokerCredentials, stage: SecretStage): Promise<Sto
 async function openConnection(): Promise<StompConnection> {
   if (connection && !connection.closed()) return connection;
   try {
-    connection = await connect(await credentials, 'AWSCURRENT');
+    connection = await connect(await currentCredentials(), 'AWSCURRENT');
   } catch (error) {
     if (!(error instanceof BrokerAuthenticationError)) throw error;
-    credentials = readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-    connection = await connect(await credentials, 'AWSCURRENT');
+    credentials = undefined;
+    connection = await connect(await currentCredentials(), 'AWSCURRENT');
   }
   return connection;
 }

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as amqp from 'amqplib';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
-import { parseEndpoints } from './broker-endpoint';
+import { type BrokerEndpoint, parseEndpoints } from './broker-endpoint';
 import { BrokerAuthenticationError, BrokerUnreachableError, firstLine, PublishError } from './broker-errors';
 import { type BrokerCredentials, readCredentials, type SecretStage } from './broker-secret';
 import { parseRequest } from './publish-request';
@@ -16,12 +16,24 @@ const DEAD_LETTER_EXCHANGE = requireEnv('DEAD_LETTER_EXCHANGE');
 const DEAD_LETTER_QUEUE = requireEnv('DEAD_LETTER_QUEUE');
 const DELIVERY_LIMIT = positiveIntEnv('DELIVERY_LIMIT', 4);
 const MAX_MESSAGE_BYTES = positiveIntEnv('MAX_MESSAGE_BYTES', 64 * 1024);
-const ENDPOINTS = parseEndpoints(requireEnv('BROKER_ENDPOINTS'));
+const ENDPOINTS_SETTING = requireEnv('BROKER_ENDPOINTS');
 const CONNECT_TIMEOUT_MS = 10_000;
 
-// Read at cold start; read again once when the broker refuses them (the secret was rotated).
-let credentials: Promise<BrokerCredentials> = readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-credentials.catch(() => undefined);
+// Read by the first invocation of an environment (module scope keeps to the SDK client), and read again
+// once when the broker refuses them (the secret was rotated).
+let credentials: Promise<BrokerCredentials> | undefined;
+const currentCredentials = () => {
+  credentials ??= readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
+  credentials.catch(() => {
+    credentials = undefined;
+  });
+  return credentials;
+};
+let endpoints: BrokerEndpoint[] | undefined;
+const brokerEndpoints = () => {
+  endpoints ??= parseEndpoints(ENDPOINTS_SETTING);
+  return endpoints;
+};
 let channel: amqp.ConfirmChannel | undefined;
 let model: amqp.ChannelModel | undefined;
 
@@ -38,7 +50,7 @@ export function queueArguments(): Record<string, unknown> {
 /** Connects to the first endpoint that answers, as `user`; one-line errors. */
 async function connect(user: BrokerCredentials, stage: SecretStage): Promise<amqp.ChannelModel> {
   const problems: string[] = [];
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of brokerEndpoints()) {
     try {
       return await amqp.connect(
         {
@@ -70,11 +82,11 @@ async function openChannel(): Promise<amqp.ConfirmChannel> {
   if (channel) return channel;
   await model?.close().catch(() => undefined);
   try {
-    model = await connect(await credentials, 'AWSCURRENT');
+    model = await connect(await currentCredentials(), 'AWSCURRENT');
   } catch (error) {
     if (!(error instanceof BrokerAuthenticationError)) throw error;
-    credentials = readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-    model = await connect(await credentials, 'AWSCURRENT');
+    credentials = undefined;
+    model = await connect(await currentCredentials(), 'AWSCURRENT');
   }
   const opened = await model.createConfirmChannel();
   const forget = () => {
