@@ -82,6 +82,8 @@ start_rabbitmq() {
     return 0
   fi
   port_open $AMQP_PORT && die "port $AMQP_PORT is in use by a process this script did not start; stop it first"
+  # A fresh broker has no local runtime on it: claims left by runtimes that died go with the old one.
+  rm -f "$STATE_DIR/rabbitmq.lock"
   rm -rf "$RABBIT_DIR" && mkdir -p "$RABBIT_DIR/home" "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
   cat >"$RABBIT_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$AMQP_PORT
@@ -117,6 +119,7 @@ start_activemq() {
     return 0
   fi
   port_open $STOMP_PORT && die "port $STOMP_PORT is in use by a process this script did not start; stop it first"
+  rm -f "$STATE_DIR/activemq.lock"
   rm -rf "$ACTIVEMQ_DIR" && mkdir -p "$ACTIVEMQ_DIR/conf" "$ACTIVEMQ_DIR/data"
   # Debian's configuration enables OpenWire only; STOMP is what the producer and the local event
   # source speak. Users come from users.properties, which JAAS re-reads on change (the local runtime

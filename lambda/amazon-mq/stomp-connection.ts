@@ -94,7 +94,7 @@ export function connectStomp(target: StompTarget): Promise<StompConnection> {
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new BrokerUnreachableError(`no answer from ${where} within ${target.timeoutMs ?? 10_000} ms`)),
+      () => fail(new BrokerUnreachableError(`no STOMP answer within ${target.timeoutMs ?? 10_000} ms`)),
       target.timeoutMs ?? 10_000,
     );
     let drop: (error: Error) => void = () => undefined;
@@ -118,13 +118,13 @@ export function connectStomp(target: StompTarget): Promise<StompConnection> {
     };
     client.onWebSocketError = (error: unknown) => {
       clearTimeout(timer);
-      fail(new BrokerUnreachableError(`cannot reach ${where}: ${(error as Error)?.message ?? String(error)}`));
+      fail(new BrokerUnreachableError((error as Error)?.message ?? String(error)));
     };
     client.onWebSocketClose = () => {
       isClosed = true;
       drop(new BrokerUnreachableError(`${where} closed the connection`));
       clearTimeout(timer);
-      fail(new BrokerUnreachableError(`${where} closed the connection before STOMP CONNECTED`));
+      fail(new BrokerUnreachableError('the connection closed before STOMP CONNECTED'));
     };
     client.activate();
   });

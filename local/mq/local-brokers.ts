@@ -16,7 +16,7 @@ export function brokersStateDir(): string {
 }
 
 /** How to start the local brokers, for messages. */
-export const START_HINT = 'start them with scripts/brokers.sh start';
+export const START_HINT = 'scripts/brokers.sh start runs the local brokers';
 
 /** The state of the running brokers, or undefined when brokers.sh has not started them. */
 export function readBrokerState(dir = brokersStateDir()): BrokerState | undefined {
