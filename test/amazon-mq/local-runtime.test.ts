@@ -10,9 +10,11 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as amazonmq from 'aws-cdk-lib/aws-amazonmq';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AmazonMqStack } from '../../lib/amazon-mq';
 import { STACK_IDS } from '../../lib/app';
 import { resolve } from '../../local/intrinsics';
 import { deadLetterPolicy } from '../../local/mq/activemq-config';
@@ -21,7 +23,7 @@ import { type LocalRuntime, readAssembly, startLocalRuntime } from '../../local/
 import { generatePassword } from '../../local/services/secretsmanager';
 import type { StackContext } from '../../local/services/service';
 import type { Template as LocalTemplate } from '../../local/template';
-import { appTemplate, CDK_JSON_CONTEXT } from '../helpers';
+import { CDK_JSON_CONTEXT, NO_BUNDLING, settings } from '../helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'local', 'fixtures');
 
@@ -55,7 +57,8 @@ describe('ActiveMQ dead-letter policy from the broker configuration', () => {
 });
 
 describe('what the Amazon MQ event source needs on AWS, checked from the template', () => {
-  const json = appTemplate(STACK_IDS.amazonMq).toJSON() as LocalTemplate;
+  const stack = new AmazonMqStack(new App({ context: NO_BUNDLING }), STACK_IDS.amazonMq, { settings: settings('sandbox') });
+  const json = Template.fromStack(stack).toJSON() as LocalTemplate;
   const brokerId = (engine: string) =>
     Object.entries(json.Resources).find(
       ([, r]) => r.Type === 'AWS::AmazonMQ::Broker' && r.Properties?.EngineType === engine,
