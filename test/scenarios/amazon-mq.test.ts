@@ -36,7 +36,7 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
     expect(result.steps).toHaveLength(9);
     expect(result.counters).toEqual({ sent: 24, processed: 22, deadLettered: 2 });
     expect(runtime.deliveryProblems).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   describe('bites when the consumer or the deployed configuration is wrong', () => {
     test('a consumer that acknowledges before processing (returns before its work is done) loses messages in the crash step', async () => {
@@ -62,7 +62,7 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
       expect(result.error).toMatch(
         /^ScenarioError: no progress for \d+ s waiting for 5 RabbitMQ orders after a crash \([0-4] of 5 processed\)$/,
       );
-    }, 90_000);
+    }, 180_000);
 
     test('an ActiveMQ configuration without individual dead-letter queues: the poison message never reaches DLQ.orders', async () => {
       const { result } = await scenarioOn({
@@ -76,7 +76,7 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
       });
       expect(result.steps.find((s) => !s.ok)?.name).toBe('ActiveMQ: a message that fails every time is dead-lettered after 7 deliveries');
       expect(result.error).toMatch(/no progress for \d+ s waiting for .*-p0 in DLQ\.orders \(7 failed deliveries so far\)$/);
-    }, 90_000);
+    }, 180_000);
 
     test('no Lambda endpoint in the VPC: the event source consumes nothing, as on AWS', async () => {
       const { result, runtime } = await scenarioOn({
@@ -90,6 +90,6 @@ describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq sc
       });
       expect(result.error).toMatch(/^ScenarioError: no progress for \d+ s waiting for 6 RabbitMQ orders \(0 of 6 processed\)$/);
       expect(runtime.deliveryProblems.map((p) => p.reason)).toContainEqual(expect.stringMatching(/no interface endpoint .* for lambda/));
-    }, 90_000);
+    }, 180_000);
   });
 });
