@@ -1,3 +1,4 @@
+import { pattern as amazonMq } from './amazon-mq';
 import { pattern as apiLambda } from './api-lambda';
 import { pattern as appflow } from './appflow';
 import type { PatternDefinition } from './shared/pattern';
@@ -9,7 +10,7 @@ import { pattern as sqsDlq } from './sqs-dlq';
  * generator, the bench, the demo and the fork iterate over this list: a new pattern is its folders
  * plus one entry here.
  */
-export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda, appflow];
+export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda, amazonMq, appflow];
 
 /** A pattern by folder name, or undefined. */
 export function findPattern(name: string): PatternDefinition | undefined {

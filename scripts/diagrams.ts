@@ -160,7 +160,12 @@ function labelOf(logicalId: string, resource: DiagramTemplate['Resources'][strin
   const path = String(resource.Metadata?.['aws:cdk:path'] ?? '');
   const inside = path ? path.split('/').slice(1) : [logicalId.replace(/[0-9A-F]{8}$/, '')];
   if (inside.length > 1 && ['Resource', 'Default'].includes(inside[inside.length - 1])) inside.pop();
-  if (inside.length > 1 && ['Queue', 'Topic', 'Table', 'Bucket', 'Function', 'StateMachine', 'Api'].includes(inside[inside.length - 1]))
+  if (
+    inside.length > 1 &&
+    ['Queue', 'Topic', 'Table', 'Bucket', 'Function', 'StateMachine', 'Api', 'Broker', 'Secret', 'Flow', 'Rule'].includes(
+      inside[inside.length - 1],
+    )
+  )
     inside.pop();
   return inside.join('/');
 }
@@ -340,6 +345,14 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
       if (!verb) continue;
       for (const target of refs(statement.Resource)) for (const fn of fns) edge(fn, target, verb);
     }
+  }
+
+  // What a function is configured to talk to (a broker endpoint, a queue URL, a table name) and no
+  // grant or trigger already shows.
+  for (const [id, resource] of Object.entries(resources)) {
+    if (!nodes.has(id) || resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables;
+    for (const target of refs(variables)) edge(id, target, 'uses');
   }
 
   const alarmTopics = [...new Set(alarms)].filter((id) => nodes.has(id));

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,7 +9,7 @@ import type { Construct } from 'constructs';
 import { guardDuration, guardInteger, PropError } from './guards';
 import { HANDLERS_DIR, handlerCode } from './handler-bundling';
 import { LAMBDA_SQS } from './limits';
-import { acknowledge, XRAY_WILDCARD_REASON } from './nag';
+import { acknowledge, VPC_NETWORK_INTERFACE_ACTIONS, VPC_WILDCARD_REASON, XRAY_WILDCARD_REASON } from './nag';
 
 /** The Node.js runtime every handler uses. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -51,6 +52,21 @@ export interface HandlerFunctionProps {
    * @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Runs the function in this VPC (its role may then manage the function's network interfaces).
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` the function uses.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the function in `vpc`.
+   * @default - a new security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -98,6 +114,9 @@ export class HandlerFunction extends lambda.Function {
       role,
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -119,5 +138,16 @@ export class HandlerFunction extends lambda.Function {
     });
     acknowledge(this.tracingPolicy, 'AwsSolutions-IAM5[Resource::*]', XRAY_WILDCARD_REASON);
     this.node.addDependency(this.tracingPolicy);
+    // A function in a VPC manages its network interfaces with its own role (a role passed to
+    // lambda.Function does not get AWSLambdaVPCAccessExecutionRole). Those actions only take
+    // Resource "*": they get a policy of their own too, acknowledged there alone.
+    if (props.vpc) {
+      const networkPolicy = new iam.Policy(role, 'NetworkInterfaces', {
+        roles: [role],
+        statements: [new iam.PolicyStatement({ actions: [...VPC_NETWORK_INTERFACE_ACTIONS], resources: ['*'] })],
+      });
+      acknowledge(networkPolicy, 'AwsSolutions-IAM5[Resource::*]', VPC_WILDCARD_REASON);
+      this.node.addDependency(networkPolicy);
+    }
   }
 }

@@ -371,5 +371,6 @@ export const SNS_FACTS: readonly string[] = [
   `Failure records (this project's \`FAILURE_RECORDS\`): a ${count(SNS.maxMessageSizeBytes)}-byte notification in its SNS JSON envelope takes at most ${count(FAILURE_RECORDS.snsEnvelopedMaxBytes)} bytes (JSON escaping at most ${FAILURE_RECORDS.jsonEscapeFactor}x, plus ${count(FAILURE_RECORDS.snsEnvelopeBytes)} bytes of envelope), and every subscription dead-letter queue accepts that; the processor's on-failure record adds the request context and the error, at most ${count(FAILURE_RECORDS.snsLambdaFailureRecordMaxBytes)} bytes, and ProcessorFailures accepts that (SQS allows up to ${count(SQS.maxMessageSizeBytes.max)}). With the 256 KiB default they would be lost.`,
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];
+export * from './limits/amazonmq';
 export * from './limits/apigateway';
 export * from './limits/appflow';

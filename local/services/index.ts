@@ -3,7 +3,9 @@ import { appflowService } from './appflow';
 import { dynamodbService } from './dynamodb';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
+import { mqService } from './mq';
 import { s3Service } from './s3';
+import { secretsManagerService } from './secretsmanager';
 import type { ServiceModule } from './service';
 import { snsService } from './sns';
 import { sqsService } from './sqs';
@@ -24,4 +26,6 @@ export const SERVICES: readonly ServiceModule[] = [
   stepFunctionsService,
   apigatewayService,
   appflowService,
+  secretsManagerService,
+  mqService,
 ];

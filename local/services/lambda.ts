@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AsyncInvoker } from '../lambda/async-invoker';
+import { startInvokeEndpoint } from '../lambda/invoke-endpoint';
 import { type FunctionSpec, LocalFunction } from '../lambda/local-function';
 import type { LogsService } from './logs';
 import {
@@ -141,8 +142,19 @@ export const lambdaService: ServiceModule = {
       return { ref: `${input.physicalName}-mapping`, attributes: {} };
     };
 
+    // The Invoke API, so that scenarios invoke functions with the SDK as they would on AWS.
+    const invokeEndpoint = await startInvokeEndpoint({
+      sync: (ref) => {
+        const fn = byRef.get(ref);
+        return fn ? (event) => fn.invoke(event) : undefined;
+      },
+      async: (ref) => (byRef.has(ref) ? (event) => invoker(ref).invoke(event) : undefined),
+    });
+
     return {
       name: 'lambda',
+      endpoint: invokeEndpoint.endpoint,
+      endpointVariable: 'LAMBDA',
       resourceTypes: ['AWS::Lambda::Function', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::EventSourceMapping'],
       functions,
       asyncInvokers,
@@ -181,6 +193,7 @@ export const lambdaService: ServiceModule = {
 
       async stop() {
         await Promise.allSettled([...functions.values()].map((f) => f.stop()));
+        await invokeEndpoint.stop();
       },
     };
   },

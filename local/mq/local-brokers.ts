@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+/** The brokers `scripts/brokers.sh start` runs, as its brokers.json describes them. */
+export interface BrokerState {
+  readonly rabbitmq: { host: string; amqpPort: number; managementPort: number; user: string; password: string };
+  readonly activemq: { host: string; stompPort: number; openwirePort: number; usersFile: string; groupsFile: string };
+}
+
+/** Where scripts/brokers.sh keeps its state (`DECOUPLING_BROKERS_DIR`, else `<tmp>/decoupling-patterns-brokers`). */
+export function brokersStateDir(): string {
+  return process.env.DECOUPLING_BROKERS_DIR ?? path.join(tmpdir(), 'decoupling-patterns-brokers');
+}
+
+/** How to start the local brokers, for messages. */
+export const START_HINT = 'scripts/brokers.sh start runs the local brokers';
+
+/** The state of the running brokers, or undefined when brokers.sh has not started them. */
+export function readBrokerState(dir = brokersStateDir()): BrokerState | undefined {
+  const file = path.join(dir, 'brokers.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as BrokerState;
+}
+
+/** Whether something accepts TCP connections on host:port (within `timeoutMs`). */
+export function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Which local brokers accept connections now. */
+export async function runningBrokers(): Promise<{ state?: BrokerState; rabbitmq: boolean; activemq: boolean }> {
+  const state = readBrokerState();
+  if (!state) return { rabbitmq: false, activemq: false };
+  const [rabbitmq, activemq] = await Promise.all([
+    portOpen(state.rabbitmq.host, state.rabbitmq.amqpPort),
+    portOpen(state.activemq.host, state.activemq.stompPort),
+  ]);
+  return { state, rabbitmq, activemq };
+}
+
+/**
+ * An exclusive claim on one local broker: two local runtimes on one broker would share its queue names
+ * and broker users (the template fixes both), so the second is refused with one clear line.
+ */
+export class BrokerLock {
+  private readonly token = `${process.pid}:${randomUUID()}`;
+  private constructor(private readonly file: string) {}
+
+  public static acquire(engine: string): BrokerLock {
+    const file = path.join(brokersStateDir(), `${engine.toLowerCase()}.lock`);
+    const lock = new BrokerLock(file);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, lock.token);
+        closeSync(fd);
+        return lock;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = readFileSync(file, 'utf8');
+        const pid = Number(holder.split(':')[0]);
+        if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+          throw new Error(
+            `the local ${engine} broker is in use by another local runtime (process ${pid}${pid === process.pid ? ', this one' : ''}): run one amazon-mq runtime at a time`,
+          );
+        }
+        unlinkSync(file); // stale: its process is gone
+      }
+    }
+    throw new Error(`could not claim the local ${engine} broker (${file})`);
+  }
+
+  public release(): void {
+    try {
+      if (readFileSync(this.file, 'utf8') === this.token) unlinkSync(this.file);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The RabbitMQ management API as the loopback-only bootstrap user. */
+export class RabbitMqAdmin {
+  public constructor(private readonly state: BrokerState['rabbitmq']) {}
+
+  private async call(method: string, resource: string, body?: unknown): Promise<void> {
+    const url = `http://${this.state.host}:${this.state.managementPort}/api/${resource}`;
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.state.user}:${this.state.password}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
+      throw new Error(`RabbitMQ management API ${method} ${resource}: ${response.status} ${await response.text()}`);
+    }
+  }
+
+  public addVhost(vhost: string): Promise<void> {
+    return this.call('PUT', `vhosts/${encodeURIComponent(vhost)}`, {});
+  }
+
+  public deleteVhost(vhost: string): Promise<void> {
+    return this.call('DELETE', `vhosts/${encodeURIComponent(vhost)}`);
+  }
+
+  /** A user with full rights on `vhost`, as Amazon MQ makes the template's administrator on `/`. */
+  public async addUser(username: string, password: string, vhost: string): Promise<void> {
+    await this.call('PUT', `users/${encodeURIComponent(username)}`, { password, tags: 'administrator' });
+    await this.call('PUT', `permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(username)}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
+  }
+
+  public deleteUser(username: string): Promise<void> {
+    return this.call('DELETE', `users/${encodeURIComponent(username)}`);
+  }
+}
+
+/** ActiveMQ's JAAS users file, which the broker re-reads when it changes. */
+export class ActiveMqUsers {
+  public constructor(private readonly state: BrokerState['activemq']) {}
+
+  private read(): Map<string, string> {
+    const users = new Map<string, string>();
+    const text = existsSync(this.state.usersFile) ? readFileSync(this.state.usersFile, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0 && !line.startsWith('#')) users.set(line.slice(0, eq).replace(/\\(.)/g, '$1'), line.slice(eq + 1).replace(/\\(.)/g, '$1'));
+    }
+    return users;
+  }
+
+  private write(users: Map<string, string>): void {
+    writeFileSync(
+      this.state.usersFile,
+      [...users].map(([u, p]) => `${escapeKey(u)}=${p.replace(/\\/g, '\\\\')}`).join('\n') + (users.size ? '\n' : ''),
+    );
+    writeFileSync(this.state.groupsFile, users.size ? `users=${[...users.keys()].map(escapeKey).join(',')}\n` : '');
+  }
+
+  public add(username: string, password: string): void {
+    const users = this.read();
+    users.set(username, password);
+    this.write(users);
+  }
+
+  public remove(username: string): void {
+    const users = this.read();
+    users.delete(username);
+    this.write(users);
+  }
+}
+
+/** Java properties keys escape `=`, `:` and spaces (Amazon MQ user names cannot contain them anyway). */
+function escapeKey(key: string): string {
+  return key.replace(/([=: ])/g, '\\$1');
+}
