@@ -28,6 +28,18 @@ interface FunctionResource {
   Properties: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } };
 }
 
+/** CloudWatch Logs log-delivery actions (Step Functions logging): documented without resource types. */
+const LOG_DELIVERY_ACTIONS = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
 const outdirs: string[] = [];
 function outdir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'decoupling-app-'));
@@ -58,7 +70,11 @@ describe.each([
     expect(violations).toEqual([]);
   });
 
-  test('IAM: no wildcard action anywhere, and Resource "*" only for X-Ray', () => {
+  // Actions that support no resource-level permission, so Resource "*" is the only choice: X-Ray's
+  // writes, and the log-delivery actions a state machine needs to log to CloudWatch Logs.
+  const resourceless = (action: string) => action.startsWith('xray:') || LOG_DELIVERY_ACTIONS.has(action);
+
+  test('IAM: no wildcard action anywhere, and Resource "*" only for actions without resource-level permissions', () => {
     for (const stack of assembly.stacks) {
       for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, IamResource>)) {
         if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::Role') continue;
@@ -71,8 +87,7 @@ describe.each([
           for (const statement of document.Statement) {
             const actions: string[] = [statement.Action].flat();
             expect([stack.stackName, id, actions.filter((a) => a === '*' || a.endsWith(':*'))]).toEqual([stack.stackName, id, []]);
-            if (statement.Resource === '*')
-              expect([stack.stackName, id, actions.every((a) => a.startsWith('xray:'))]).toEqual([stack.stackName, id, true]);
+            if (statement.Resource === '*') expect([stack.stackName, id, actions.every(resourceless)]).toEqual([stack.stackName, id, true]);
           }
         }
       }
