@@ -549,9 +549,12 @@ async function receiveMine(
   check: () => Promise<void> = async () => undefined,
 ): Promise<Message> {
   const deadline = Date.now() + c.quietSeconds * 1000;
+  // Long polls on AWS; short polls locally, where the check between them should run often.
+  const waitSeconds = c.pollMs >= 1000 ? 1 : 0;
   for (;;) {
     const messages =
-      (await c.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+      (await c.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds })))
+        .Messages ?? [];
     const found = messages.find(mine);
     await releaseMessages(
       c.sqs,
@@ -564,6 +567,7 @@ async function receiveMine(
     }
     await check();
     if (Date.now() > deadline) throw new ScenarioError(`timed out after ${c.quietSeconds} s waiting for ${what}`);
+    if (waitSeconds === 0) await new Promise((r) => setTimeout(r, c.pollMs));
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   baseResource,
+  type CompiledDefinition,
   compileDefinition,
   type StateMachineSpec,
   startStepFunctions,
@@ -55,8 +56,9 @@ export const stepFunctionsService: ServiceModule = {
           input.list(why);
           return created;
         }
+        let compiled: CompiledDefinition;
         try {
-          compileDefinition(definition);
+          compiled = compileDefinition(definition);
         } catch (error) {
           input.list(`the definition does not validate: ${(error as Error).message.replace(/\s+/g, ' ')}`);
           return created;
@@ -69,6 +71,7 @@ export const stepFunctionsService: ServiceModule = {
           type: input.prop('StateMachineType') === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
           definition,
           roleArn: typeof roleArn === 'string' ? roleArn : undefined,
+          compiled,
         });
         return created;
       },
