@@ -56,8 +56,9 @@ export function unsupportedFeature(definition: MachineDefinition, supported: (re
       return `state ${name} uses HeartbeatSecondsPath, which the local runtime does not evaluate`;
     if (state.Type === 'Task') {
       const resource = String(state.Resource);
-      if (/\.sync(:\d+)?$/.test(resource)) return `state ${name} calls ${resource} (the .sync job pattern is not emulated locally)`;
-      if (!supported(baseResource(resource))) return `state ${name} calls ${resource}, which the local runtime does not emulate`;
+      // The .sync job pattern is emulated by no service: such a task is never run as request-response.
+      if (/\.sync(:\d+)?$/.test(resource) || !supported(baseResource(resource)))
+        return `state ${name} calls ${resource}, which the local runtime does not emulate`;
     }
   }
   return undefined;
