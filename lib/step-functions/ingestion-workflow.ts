@@ -100,13 +100,7 @@ export class IngestionWorkflow extends Construct {
     const alertThreshold = props.alertThresholdCelsius ?? 40;
     const taskTimeout = props.taskTimeout ?? Duration.seconds(10);
     const timeout = props.timeout ?? Duration.seconds(STEP_FUNCTIONS_DEFAULTS.ingestionTimeoutSeconds);
-    guardRange(this, 'alertThresholdCelsius', alertThreshold, { min: -100, max: 150, unit: '°C' });
-    guardDuration(this, 'taskTimeout', taskTimeout, STEP_FUNCTIONS.taskTimeoutSeconds);
-    const fn = props.validator instanceof lambda.Function ? seconds(props.validator.timeout) : undefined;
-    const task = seconds(taskTimeout);
-    if (fn !== undefined && task !== undefined && task < fn) {
-      throw new PropError(this, 'taskTimeout', `= ${task} s is shorter than the validator's timeout (${fn} s)`);
-    }
+    this.validate(props.validator, alertThreshold, taskTimeout);
     const retry = props.transientRetry ?? { maxAttempts: 2, maxDelay: Duration.seconds(2) };
     const at = (path: string) => sfn.JsonPath.stringAt(path);
     const numberAt = (path: string) => sfn.JsonPath.numberAt(path);
@@ -226,6 +220,16 @@ export class IngestionWorkflow extends Construct {
         `AwsSolutions-IAM5[Resource::<${resource.stack.getLogicalId(resource)}.Arn>:*]`,
         'The Lambda integration grants invoking any version or alias of the validator function (FunctionName:qualifier); the function itself is fixed.',
       );
+    }
+  }
+
+  private validate(validator: lambda.IFunction, alertThreshold: number, taskTimeout: Duration): void {
+    guardRange(this, 'alertThresholdCelsius', alertThreshold, { min: -100, max: 150, unit: '°C' });
+    guardDuration(this, 'taskTimeout', taskTimeout, STEP_FUNCTIONS.taskTimeoutSeconds);
+    const fn = validator instanceof lambda.Function ? seconds(validator.timeout) : undefined;
+    const task = seconds(taskTimeout);
+    if (fn !== undefined && task !== undefined && task < fn) {
+      throw new PropError(this, 'taskTimeout', `= ${task} s is shorter than the validator's timeout (${fn} s)`);
     }
   }
 }

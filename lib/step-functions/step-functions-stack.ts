@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { AlarmTopic } from '../shared/alarm-topic';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { HandlerFunction } from '../shared/handler-function';
-import { STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
+import { SQS, STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
 import type { ProfileSettings } from '../shared/profile';
 import { SecureTable } from '../shared/secure-table';
@@ -77,6 +77,8 @@ export class StepFunctionsStack extends Stack {
     });
     this.quarantine = new DeadLetterQueue(this, 'Quarantine', {
       purpose: 'the ingestion workflow (invalid readings, kept with the reason)',
+      // A 256 KiB reading plus the error and its cause: room for the largest record that can arrive.
+      maxMessageSizeBytes: SQS.maxMessageSizeBytes.max,
       removalPolicy,
       alarmAction,
     });

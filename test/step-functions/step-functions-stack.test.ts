@@ -1,6 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { StepFunctionsStack } from '../../lib/step-functions';
 import { STEP_FUNCTIONS_STACK } from '../../scenarios/step-functions';
-import { appTemplate } from '../helpers';
+import { appTemplate, NO_BUNDLING, settings } from '../helpers';
 import { definitionOf } from './definitions';
 
 describe('Decoupling-StepFunctions, sandbox profile', () => {
@@ -250,6 +252,14 @@ describe('Decoupling-StepFunctions, sandbox profile', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 86_400 });
   });
 
+  test('quarantine queue: holds the largest reading with its error (1 MiB)', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MaximumMessageSize: 1024 * 1024,
+      RedrivePolicy: Match.absent(),
+      QueueName: Match.absent(),
+    });
+  });
+
   test('outputs: both state machine ARNs, the approval queue and what the scenario reads', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
       [
@@ -270,7 +280,10 @@ describe('Decoupling-StepFunctions, sandbox profile', () => {
 });
 
 describe('Decoupling-StepFunctions, production profile', () => {
-  const template = appTemplate(STEP_FUNCTIONS_STACK, { profile: 'production' });
+  // The stack alone (the sandbox template above is the whole app's): what the profile changes.
+  const template = Template.fromStack(
+    new StepFunctionsStack(new App({ context: NO_BUNDLING }), STEP_FUNCTIONS_STACK, { settings: settings('production') }),
+  );
 
   test('log groups kept a year and retained; tables retained', () => {
     template.resourcePropertiesCountIs(
