@@ -4,13 +4,14 @@ import { pattern as appflow } from './appflow';
 import type { PatternDefinition } from './shared/pattern';
 import { pattern as snsFanout } from './sns-fanout';
 import { pattern as sqsDlq } from './sqs-dlq';
+import { pattern as stepFunctions } from './step-functions';
 
 /**
  * Every pattern of the project, in the order of the README's table. The app, the scenarios, the docs
  * generator, the bench, the demo and the fork iterate over this list: a new pattern is its folders
  * plus one entry here.
  */
-export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda, amazonMq, appflow];
+export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, apiLambda, stepFunctions, amazonMq, appflow];
 
 /** A pattern by folder name, or undefined. */
 export function findPattern(name: string): PatternDefinition | undefined {

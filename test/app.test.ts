@@ -38,11 +38,14 @@ interface FunctionResource {
 /**
  * The only actions granted on Resource "*": X-Ray's writes, the network-interface actions Lambda checks
  * for functions and Amazon MQ event sources in a VPC (the AWSLambdaVPCAccessExecutionRole set plus the
- * Describe calls the MQ event source makes), and the retention calls of CDK's log retention function.
+ * Describe calls the MQ event source makes), the retention calls of CDK's log retention function, and
+ * the CloudWatch Logs log-delivery actions a state machine needs to log (documented without resource types).
  */
 const STAR_RESOURCE_ACTIONS = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DeleteNetworkInterface',
@@ -53,6 +56,14 @@ const STAR_RESOURCE_ACTIONS = new Set([
   'ec2:DescribeVpcs',
   'logs:PutRetentionPolicy',
   'logs:DeleteRetentionPolicy',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
 ]);
 
 const outdirs: string[] = [];

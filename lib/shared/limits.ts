@@ -374,3 +374,4 @@ export const SNS_FACTS: readonly string[] = [
 export * from './limits/amazonmq';
 export * from './limits/apigateway';
 export * from './limits/appflow';
+export * from './limits/stepfunctions';

@@ -1,11 +1,21 @@
-import { type StateMachineSpec, startStepFunctions, TaskError, unsupportedFeature } from '../stepfunctions';
+import {
+  baseResource,
+  type CompiledDefinition,
+  compileDefinition,
+  type StateMachineSpec,
+  startStepFunctions,
+  TaskError,
+  unsupportedFeature,
+} from '../stepfunctions';
 import type { LocalService, ServiceHost, ServiceModule, StateTask } from './service';
 
 /**
  * `AWS::StepFunctions::StateMachine` on aws-local-stepfunctions behind a local Step Functions
- * endpoint. Task states run on the integrations other services declare (`stateTasks`); a definition
- * that uses something no service runs (JSONata, a distributed Map, another integration) is listed,
- * not half-run.
+ * endpoint (`local/stepfunctions/`). Task states run on the integrations other services declare
+ * (`stateTasks`), each also as a callback task (`.waitForTaskToken`) whose token SendTaskSuccess,
+ * SendTaskFailure and SendTaskHeartbeat answer; a definition that uses something no service runs
+ * (JSONata, a distributed Map, the `.sync` pattern, another integration) or that the engine's ASL
+ * validator refuses is listed, not half-run.
  */
 export const stepFunctionsService: ServiceModule = {
   name: 'sfn',
@@ -41,17 +51,27 @@ export const stepFunctionsService: ServiceModule = {
             : String(input.prop('DefinitionString'));
         text = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => (key in substitutions ? String(substitutions[key]) : whole));
         const definition = JSON.parse(text) as Record<string, unknown>;
-        const why = unsupportedFeature(definition, (resource) => taskOf(resource) !== undefined);
+        const why = unsupportedFeature(definition, (resource) => taskOf(baseResource(resource)) !== undefined);
         if (why) {
           input.list(why);
           return created;
         }
+        let compiled: CompiledDefinition;
+        try {
+          compiled = compileDefinition(definition);
+        } catch (error) {
+          input.list(`the definition does not validate: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+          return created;
+        }
+        const roleArn = input.prop('RoleArn');
         machines.push({
           logicalId: input.logicalId,
           name,
           arn,
           type: input.prop('StateMachineType') === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
           definition,
+          roleArn: typeof roleArn === 'string' ? roleArn : undefined,
+          compiled,
         });
         return created;
       },
