@@ -1,4 +1,5 @@
 import type { PatternDefinition } from './shared/pattern';
+import { pattern as s3Batch } from './s3-batch';
 import { pattern as snsFanout } from './sns-fanout';
 import { pattern as sqsDlq } from './sqs-dlq';
 
@@ -7,7 +8,7 @@ import { pattern as sqsDlq } from './sqs-dlq';
  * generator, the bench, the demo and the fork iterate over this list: a new pattern is its folders
  * plus one entry here.
  */
-export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout];
+export const PATTERNS: readonly PatternDefinition[] = [sqsDlq, snsFanout, s3Batch];
 
 /** A pattern by folder name, or undefined. */
 export function findPattern(name: string): PatternDefinition | undefined {

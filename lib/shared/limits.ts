@@ -289,3 +289,5 @@ export const SNS_FACTS: readonly string[] = [
   `The AWS extended client libraries carry payloads up to ${count(SNS.extendedClientMaxBytes / (1024 * 1024 * 1024))} GiB through S3; this project's claim check uses their wire format.`,
   `HTTP/S retry policies: every retry phase together within ${count(SNS.deliveryMaxTotalSeconds)} s (SNS Developer Guide, "Amazon SNS message delivery retries").`,
 ];
+export * from './limits/batch';
+export * from './limits/events';
