@@ -1,5 +1,5 @@
-import type { PatternDefinition } from './shared/pattern';
 import { pattern as s3Batch } from './s3-batch';
+import type { PatternDefinition } from './shared/pattern';
 import { pattern as snsFanout } from './sns-fanout';
 import { pattern as sqsDlq } from './sqs-dlq';
 
