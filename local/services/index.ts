@@ -1,4 +1,6 @@
+import { batchService } from './batch';
 import { dynamodbService } from './dynamodb';
+import { eventsService } from './events';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
 import { s3Service } from './s3';
@@ -20,4 +22,6 @@ export const SERVICES: readonly ServiceModule[] = [
   snsService,
   s3Service,
   stepFunctionsService,
+  eventsService,
+  batchService,
 ];

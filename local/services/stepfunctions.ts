@@ -1,3 +1,4 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type StateMachineSpec, startStepFunctions, TaskError, unsupportedFeature } from '../stepfunctions';
 import type { LocalService, ServiceHost, ServiceModule, StateTask } from './service';
 
@@ -5,7 +6,8 @@ import type { LocalService, ServiceHost, ServiceModule, StateTask } from './serv
  * `AWS::StepFunctions::StateMachine` on aws-local-stepfunctions behind a local Step Functions
  * endpoint. Task states run on the integrations other services declare (`stateTasks`); a definition
  * that uses something no service runs (JSONata, a distributed Map, another integration) is listed,
- * not half-run.
+ * not half-run. Deliveries to a state machine's ARN (EventBridge targets) start an execution with
+ * the payload as its input.
  */
 export const stepFunctionsService: ServiceModule = {
   name: 'sfn',
@@ -25,6 +27,7 @@ export const stepFunctionsService: ServiceModule = {
       },
       host.region,
     );
+    let client: SFNClient | undefined;
     return {
       name: 'sfn',
       resourceTypes: ['AWS::StepFunctions::StateMachine'],
@@ -55,9 +58,16 @@ export const stepFunctionsService: ServiceModule = {
         });
         return created;
       },
+      owns: (arn) => arn.startsWith('arn:aws:states:') && arn.includes(':stateMachine:'),
+      async deliver(arn, payload) {
+        client ??= new SFNClient(host.clientConfig(engine.endpoint));
+        await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: payload.body }));
+      },
       // Running executions are aborted before the services their tasks call stop.
       drain: () => engine.stop(),
-      async stop() {},
+      async stop() {
+        client?.destroy();
+      },
     };
   },
 };
