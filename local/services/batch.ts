@@ -53,7 +53,10 @@ export const batchService: ServiceModule = {
       const name = String(input.prop('ComputeEnvironmentName') ?? input.physicalName);
       // Only what decides scheduling is resolved: subnets and security groups are not emulated.
       const raw = (input.resource.Properties?.ComputeResources as Properties | undefined) ?? {};
-      const resources = { Type: input.resolveAt(raw.Type, 'ComputeResources.Type'), MaxvCpus: input.resolveAt(raw.MaxvCpus, 'ComputeResources.MaxvCpus') };
+      const resources = {
+        Type: input.resolveAt(raw.Type, 'ComputeResources.Type'),
+        MaxvCpus: input.resolveAt(raw.MaxvCpus, 'ComputeResources.MaxvCpus'),
+      };
       const managed = String(input.prop('Type') ?? 'MANAGED').toUpperCase() === 'MANAGED';
       const ceArn = arn('compute-environment', name);
       scheduler.addComputeEnvironment({
