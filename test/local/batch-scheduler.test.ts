@@ -14,6 +14,14 @@ import {
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
+/** What the tests read of a DescribeJobs job. */
+interface JobView {
+  status: string;
+  statusReason?: string;
+  attempts: Array<{ container: { exitCode?: number }; statusReason?: string }>;
+  container: { command: string[]; logStreamName: string };
+}
+
 const arn = (kind: string, name: string) => `arn:aws:batch:${REGION}:${ACCOUNT}:${kind}/${name}`;
 
 // A job that does what its arguments say: exit with a code, sleep, print its environment.
@@ -62,7 +70,7 @@ describe('local AWS Batch scheduler', () => {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
       const [job] = scheduler.describe({ jobs: [jobId] }).jobs;
-      if (statuses.includes(String(job.status))) return job as Record<string, any>;
+      if (statuses.includes(String(job.status))) return job as unknown as JobView;
       if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${job.status}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -142,7 +150,7 @@ describe('local AWS Batch scheduler', () => {
     });
     const job = await until(jobId);
     expect(job.status).toBe('FAILED');
-    expect(job.attempts.map((a: { container: { exitCode: number } }) => a.container.exitCode)).toEqual([3, 3, 3]);
+    expect(job.attempts.map((a) => a.container.exitCode)).toEqual([3, 3, 3]);
     expect(statusesOf(jobId)).toEqual([
       'RUNNABLE',
       'STARTING',
