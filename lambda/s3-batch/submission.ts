@@ -7,12 +7,6 @@ import * as z from 'zod/mini';
 
 z.config(en());
 
-/**
- * Mixed into every job name's hash, so that the names of this pipeline's jobs cannot collide with
- * names derived some other way (and so that a change of the derivation is a visible change).
- */
-export const JOB_NAME_DOMAIN = 's3-batch-job-name/v1';
-
 /** One uploaded object version, as an S3 event names it. */
 export interface ObjectVersion {
   readonly bucket: string;
@@ -105,7 +99,8 @@ export function versionOf(object: ObjectVersion): string {
  */
 export function jobNameFor(object: ObjectVersion): string {
   const digest = createHash('sha256')
-    .update(JOB_NAME_DOMAIN)
+    // A domain string: names derived some other way cannot collide, and a change of the derivation shows.
+    .update('s3-batch-job-name/v1')
     .update('\n')
     .update(object.bucket)
     .update('\n')
