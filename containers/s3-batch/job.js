@@ -51,7 +51,7 @@ function parseArguments(argv) {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new JobError(EXIT.USAGE, `bad arguments: ${error instanceof Error ? error.message : String(error)}`);
+    throw new JobError(EXIT.USAGE, `bad arguments: ${messageOf(error)}`);
   }
   for (const name of ['bucket', 'key', 'etag']) {
     const value = values[name];
@@ -130,6 +130,11 @@ async function digestStream(stream) {
 }
 
 /** @param {unknown} error */
+function messageOf(error) {
+  return error && typeof error === 'object' && 'message' in error ? String(error.message) : String(error);
+}
+
+/** @param {unknown} error */
 function s3ErrorName(error) {
   return error && typeof error === 'object' && 'name' in error ? String(error.name) : '';
 }
@@ -205,7 +210,7 @@ async function run(options) {
       ...(args ?? {}),
       exitCode,
       errorType: s3ErrorName(error) || 'Error',
-      reason: error instanceof Error ? error.message : String(error),
+      reason: messageOf(error),
     });
     return exitCode;
   }

@@ -50,6 +50,7 @@ export class Ec2Compute implements IJobCompute {
 
   public bind(scope: Construct, options: JobComputeOptions): JobComputeEnvironments {
     const arm = options.architecture === ecs.CpuArchitecture.ARM64;
+    const architecture = arm ? 'ARM64' : 'X86_64';
     const instanceClasses =
       this.props.instanceClasses ?? (arm ? [ec2.InstanceClass.M7G, ec2.InstanceClass.C7G] : [ec2.InstanceClass.M7I, ec2.InstanceClass.C7I]);
     const instanceTypes = this.props.instanceTypes ?? [];
@@ -64,7 +65,7 @@ export class Ec2Compute implements IJobCompute {
       throw new PropError(
         scope,
         'instanceClasses',
-        `= ${wrong.map((t) => String(t).replace(/\.large$/, '')).join(', ')} are not ${options.architecture} instances: the job's ${options.architecture} image cannot run on them`,
+        `= ${wrong.map((t) => String(t).replace(/\.large$/, '')).join(', ')} are not ${architecture} instances: the job's ${architecture} image cannot run on them`,
       );
     }
 
@@ -84,6 +85,8 @@ export class Ec2Compute implements IJobCompute {
       instanceClasses,
       instanceTypes,
       useOptimalInstanceClasses: false,
+      // Amazon Linux 2023 explicitly: without it Batch launches Amazon Linux 2 instances.
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }],
       launchTemplate,
     });
     if (environment.instanceRole) {

@@ -44,9 +44,17 @@ export const BATCH = {
   maxvCpus: { min: 1, max: 256, unit: 'vCPUs', source: 'project cost ceiling' },
   /** The default Fargate On-Demand vCPU quota of a new account (job definition parameters, resourceRequirements). */
   fargateOnDemandVcpuQuota: 6,
-  /** A job on EC2 reserves at least one whole vCPU and 4 MiB of memory (job definition parameters). */
-  ec2Vcpus: { min: 1, max: 192, unit: 'vCPUs', source: 'Batch job definition resourceRequirements (EC2)' },
-  ec2MemoryMiB: { min: 4, max: 24 * 1024 * 1024, unit: 'MiB', source: 'Batch job definition resourceRequirements (EC2)' },
+  /**
+   * A job on EC2 reserves at least one whole vCPU and 4 MiB of memory (job definition parameters); the
+   * upper bounds are the largest EC2 instance (448 vCPUs, 24 TiB), beyond which no job can ever start.
+   */
+  ec2Vcpus: { min: 1, max: 448, unit: 'vCPUs', source: 'Batch job definition resourceRequirements (EC2); largest EC2 instance' },
+  ec2MemoryMiB: {
+    min: 4,
+    max: 24 * 1024 * 1024,
+    unit: 'MiB',
+    source: 'Batch job definition resourceRequirements (EC2); largest EC2 instance',
+  },
   /** Fargate ephemeral storage: 21 to 200 GiB; 20 GiB when not set. */
   fargateEphemeralStorageGiB: { min: 21, max: 200, unit: 'GiB', source: 'Batch EphemeralStorage (Fargate)' },
   /** Job state time limit actions: a job may wait 600 s to 86,400 s at the head of the queue before the action. */
