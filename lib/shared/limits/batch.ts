@@ -63,7 +63,26 @@ export const BATCH = {
   defaultJobStateTimeLimitSeconds: 1800,
   /** Fargate jobs are typically provisioned in about 30 seconds; EC2 instances take a few minutes ("AWS Batch on AWS Fargate"). */
   fargateStartSeconds: 30,
+  /** Beyond 16 vCPUs or 120 GiB, or for GPUs, a job needs EC2 ("AWS Batch on AWS Fargate", when to use Fargate). */
+  fargateMaxVcpus: 16,
+  fargateMaxMemoryGiB: 120,
 } as const satisfies Record<string, number | Range>;
+
+/**
+ * The list prices the guide's idle-cost section quotes (USD, us-east-1, x86_64, when written): check
+ * current prices for your Region. Not limits, but numbers the docs must not retype.
+ */
+export const BATCH_PRICES = {
+  /** An interface VPC endpoint, per endpoint, Availability Zone and hour (AWS PrivateLink pricing). */
+  interfaceEndpointHourUsd: 0.01,
+  /** A standard-resolution CloudWatch alarm, per month (CloudWatch pricing). */
+  alarmMonthUsd: 0.1,
+  /** A customer-managed KMS key, per month (AWS KMS pricing). */
+  kmsKeyMonthUsd: 1,
+  /** Fargate on Linux/x86_64, per vCPU-hour and per GB-hour (AWS Fargate pricing). */
+  fargateVcpuHourUsd: 0.04048,
+  fargateGbHourUsd: 0.004445,
+} as const satisfies Record<string, number>;
 
 /**
  * The vCPU and memory combinations a Fargate job may reserve (job definition parameters,
