@@ -62,14 +62,28 @@ function fixtureApp(outdir: string, options: { badPattern?: boolean } = {}): App
     eventPattern: options.badPattern ? { source: [{ prefix: 1 }] } : { source: ['app.orders'], 'detail-type': ['Order Cancelled'] },
     targets: [{ id: 'Denied', arn: unreachable.queueArn, deadLetterConfig: { arn: deadLetters.queueArn } }],
   });
-  deadLetters.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['sqs:SendMessage'],
-      resources: [deadLetters.queueArn],
-      conditions: { ArnEquals: { 'aws:SourceArn': denied.attrArn } },
-    }),
-  );
+  // A target that does not exist (a queue of no stack): not retried either, its events go to the dead-letter queue.
+  const gone = new events.CfnRule(stack, 'GoneRule', {
+    eventPattern: { source: ['app.orders'], 'detail-type': ['Order Lost'] },
+    targets: [
+      {
+        id: 'Gone',
+        arn: stack.formatArn({ service: 'sqs', resource: 'no-such-queue' }),
+        deadLetterConfig: { arn: deadLetters.queueArn },
+        retryPolicy: { maximumRetryAttempts: 3 },
+      },
+    ],
+  });
+  for (const rule of [denied, gone]) {
+    deadLetters.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [deadLetters.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.attrArn } },
+      }),
+    );
+  }
   for (const [id, value] of Object.entries({
     TableName: table.tableName,
     BusName: bus.eventBusName,
@@ -131,6 +145,7 @@ describe('local EventBridge service', () => {
           { Source: 'app.orders', DetailType: 'Order Placed', Detail: '{}', EventBusName: 'no-such-bus' },
           { Source: 'app.orders', DetailType: 'Order Shipped', Detail: JSON.stringify({ id: 'o-3' }), EventBusName: outputs.BusName },
           { Source: 'app.orders', DetailType: 'Order Cancelled', Detail: JSON.stringify({ id: 'o-4' }) },
+          { Source: 'app.orders', DetailType: 'Order Lost', Detail: JSON.stringify({ id: 'o-5' }) },
         ],
       }),
     );
@@ -141,6 +156,7 @@ describe('local EventBridge service', () => {
       'NotAuthorizedForSourceException',
       'MalformedDetail',
       'ResourceNotFoundException',
+      'ok',
       'ok',
       'ok',
     ]);
@@ -191,14 +207,19 @@ describe('local EventBridge service', () => {
       stepFunctions.destroy();
     }
 
-    // A target EventBridge may not send to: no retries, the event goes to the target's dead-letter queue.
-    const [dead] = await receive(outputs.DeadLettersUrl, 1);
-    expect(JSON.parse(String(dead.Body))).toMatchObject({ 'detail-type': 'Order Cancelled', detail: { id: 'o-4' } });
-    const attribute = (name: string) => dead.MessageAttributes?.[name]?.StringValue;
-    expect(attribute('ERROR_CODE')).toBe('NO_PERMISSIONS');
-    expect(attribute('RULE_ARN')).toMatch(/^arn:aws:events:us-east-1:000000000000:rule\/EventsFixture-DeniedRule/);
-    expect(attribute('TARGET_ARN')).toMatch(/:EventsFixture-Unreachable/);
-    expect(attribute('RETRY_ATTEMPTS')).toBe('0');
+    // A target EventBridge may not send to, and one that does not exist: no retries, the events go to
+    // the targets' dead-letter queue with the reason.
+    const dead = await receive(outputs.DeadLettersUrl, 2);
+    const byType = new Map(dead.map((m) => [JSON.parse(String(m.Body))['detail-type'] as string, m]));
+    const attribute = (type: string, name: string) => byType.get(type)?.MessageAttributes?.[name]?.StringValue;
+    expect(JSON.parse(String(byType.get('Order Cancelled')?.Body))).toMatchObject({ detail: { id: 'o-4' } });
+    expect(attribute('Order Cancelled', 'ERROR_CODE')).toBe('NO_PERMISSIONS');
+    expect(attribute('Order Cancelled', 'RULE_ARN')).toMatch(/^arn:aws:events:us-east-1:000000000000:rule\/EventsFixture-DeniedRule/);
+    expect(attribute('Order Cancelled', 'TARGET_ARN')).toMatch(/:EventsFixture-Unreachable/);
+    expect(attribute('Order Cancelled', 'RETRY_ATTEMPTS')).toBe('0');
+    expect(attribute('Order Lost', 'ERROR_CODE')).toBe('NO_RESOURCE');
+    expect(attribute('Order Lost', 'TARGET_ARN')).toBe('arn:aws:sqs:us-east-1:000000000000:no-such-queue');
+    expect(attribute('Order Lost', 'RETRY_ATTEMPTS')).toBe('0');
     expect(runtime.deliveryProblems).toEqual([
       expect.objectContaining({
         logicalId: 'DeniedRule',
