@@ -6,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../shared/dead-letter-queue';
 import { guardDuration, guardInteger, PropError } from '../shared/guards';
-import { EVENTBRIDGE } from '../shared/limits';
+import { EVENTBRIDGE, SQS } from '../shared/limits';
 import { QueueWithDeadLetter } from '../sqs-dlq';
 
 /** The job states AWS Batch reports to EventBridge (no event for the initial SUBMITTED). */
@@ -78,6 +78,8 @@ export class JobStateNotifications extends Construct {
 
     this.eventsDeadLetters = new DeadLetterQueue(this, 'EventsDeadLetterQueue', {
       purpose: 'the job state change rules (events EventBridge could not deliver)',
+      // An event of the largest size EventBridge accepts, plus the attributes EventBridge adds (reason, rule, target).
+      maxMessageSizeBytes: SQS.maxMessageSizeBytes.max,
       removalPolicy,
       alarmAction: props.alarmAction,
     });

@@ -295,6 +295,8 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
       id.startsWith('JobStatesEventsDeadLetterQueue'),
     );
     expect(deadLetters?.[1].Properties.FifoQueue).toBeUndefined();
+    // It holds the largest event EventBridge accepts with the attributes EventBridge adds to a dead letter.
+    expect(deadLetters?.[1].Properties.MaximumMessageSize).toBe(1024 * 1024);
   });
 
   test('every log group keeps 7 days; outputs for the bucket, queues, definition and notification queue', () => {
