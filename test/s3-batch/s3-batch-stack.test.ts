@@ -327,7 +327,9 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
 });
 
 describe('Decoupling-S3Batch, production profile', () => {
-  const app = new App({ context: NO_BUNDLING });
+  const outdir = mkdtempSync(path.join(tmpdir(), 's3-batch-production-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const app = new App({ context: NO_BUNDLING, outdir });
   const template = Template.fromStack(new S3BatchStack(app, 'Prod', { settings: settings('production') }));
 
   test('private subnets in two AZs without NAT; endpoints for ECR, S3 and CloudWatch Logs; no public IP', () => {
@@ -361,19 +363,13 @@ describe('Decoupling-S3Batch, production profile', () => {
     for (const resource of Object.values(template.findResources('AWS::DynamoDB::GlobalTable')))
       expect(resource.DeletionPolicy).toBe('Retain');
   });
-});
 
-describe('the job image asset', () => {
-  const outdir = mkdtempSync(path.join(tmpdir(), 's3-batch-asset-'));
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-  const app = new App({ context: NO_BUNDLING, outdir });
-  new S3BatchStack(app, 'Asset', { settings: settings() });
-  app.synth();
-  const manifest = JSON.parse(readFileSync(path.join(outdir, 'Asset.assets.json'), 'utf8')) as {
+  // The synthesis above staged the image asset in `outdir`.
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'Prod.assets.json'), 'utf8')) as {
     dockerImages: Record<string, { source: { directory: string; platform?: string } }>;
   };
 
-  test('is staged by synth, without Docker: the Dockerfile and the job, no node_modules', () => {
+  test('the job image asset is staged by synth, without Docker: the Dockerfile and the job, no node_modules', () => {
     const images = Object.values(manifest.dockerImages);
     expect(images).toHaveLength(1);
     expect(images[0].source.platform).toBe('linux/amd64');
