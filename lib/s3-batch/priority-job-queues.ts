@@ -67,8 +67,12 @@ export class PriorityJobQueues extends Construct {
     const largeObjectPriority = props.largeObjectPriority ?? 1;
     const runnableTimeLimit = props.runnableTimeLimit ?? Duration.seconds(BATCH.defaultJobStateTimeLimitSeconds);
     guardInteger(this, 'maxvCpus', maxvCpus, BATCH.maxvCpus);
-    guardInteger(this, 'priority', priority, { min: 0, max: 1000, unit: '' });
-    guardInteger(this, 'largeObjectPriority', largeObjectPriority, { min: 0, max: 1000, unit: '' });
+    for (const [prop, value] of [
+      ['priority', priority],
+      ['largeObjectPriority', largeObjectPriority],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0) throw new PropError(this, prop, `= ${value} must be a whole number, 0 or more`);
+    }
     if (largeObjectPriority >= priority) {
       throw new PropError(
         this,
