@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
 import { CDK_JSON_CONTEXT } from './helpers';
+import { variantMatrix } from './s3-batch/variant-matrix';
 
 interface Report {
   pluginReports: Array<{ pluginName: string; violations: unknown[]; summary?: { status?: string } }>;
@@ -101,6 +102,19 @@ describe.each([
       expect([bundle, statSync(bundle).size <= 150 * 1024]).toEqual([bundle, true]);
       expect(statSync(`${bundle}.map`).size).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the S3 -> Batch compute variants: what each adds to the default stack', () => {
+  const dir = outdir();
+  const app = new App({ context: CDK_JSON_CONTEXT, outdir: dir });
+  variantMatrix(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  app.synth();
+
+  test('Fargate Spot, EC2, EC2 Spot and unmanaged, in public and private networks: no CloudFormation Validate or cdk-nag finding', () => {
+    const violations = report(dir).pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })));
+    expect(violations).toEqual([]);
   });
 });
 

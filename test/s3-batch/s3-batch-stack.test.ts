@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STACK_IDS } from '../../lib/app';
-import { JOB_COMMAND, S3BatchStack } from '../../lib/s3-batch';
+import { JOB_COMMAND, JOB_COMPUTE, S3BatchStack } from '../../lib/s3-batch';
 import { appTemplate, NO_BUNDLING, settings } from '../helpers';
+import { variantMatrix } from './variant-matrix';
 
 const ID = STACK_IDS.s3Batch;
 const ref = (prefix: string) => ({ Ref: Match.stringLikeRegexp(`^${prefix}`) });
@@ -386,5 +387,69 @@ describe('Decoupling-S3Batch, production profile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     const job = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'containers', 's3-batch', 'package.json'), 'utf8'));
     expect(Object.keys(job.dependencies)).toEqual(['@aws-sdk/client-s3']);
+  });
+});
+
+describe('every other compute variant (what each adds to the default stack; the whole-app test synthesizes it with Validate and cdk-nag)', () => {
+  const template = Template.fromStack(variantMatrix(new App({ context: NO_BUNDLING })));
+
+  test('Fargate Spot: a FARGATE_SPOT environment, a Fargate job definition', () => {
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({ Type: 'FARGATE_SPOT', MaxvCpus: 4 }),
+    });
+    template.resourcePropertiesCountIs('AWS::Batch::JobDefinition', { PlatformCapabilities: ['FARGATE'] }, 1);
+  });
+
+  test('EC2 and EC2 Spot: instance families of the job’s architecture, min vCPU 0, max bounded, Amazon Linux 2023, IMDSv2, an encrypted root volume', () => {
+    for (const type of ['EC2', 'SPOT']) {
+      template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+        Type: 'managed',
+        ComputeResources: Match.objectLike({
+          Type: type,
+          MinvCpus: 0,
+          MaxvCpus: 4,
+          InstanceTypes: ['m7i', 'c7i'],
+          LaunchTemplate: Match.objectLike({ LaunchTemplateId: Match.anyValue() }),
+          Ec2Configuration: [{ ImageType: 'ECS_AL2023' }],
+          ...(type === 'SPOT' ? { AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED' } : {}),
+        }),
+      });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::EC2::LaunchTemplate',
+      {
+        LaunchTemplateData: Match.objectLike({
+          MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 30 } }],
+        }),
+      },
+      2,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::Batch::JobDefinition',
+      {
+        PlatformCapabilities: ['EC2'],
+        ContainerProperties: Match.objectLike({
+          NetworkConfiguration: Match.absent(),
+          ResourceRequirements: [
+            { Type: 'MEMORY', Value: '1024' },
+            { Type: 'VCPU', Value: '1' },
+          ],
+        }),
+      },
+      3,
+    );
+  });
+
+  test('unmanaged: an UNMANAGED environment (you bring the ECS instances) and an EC2 job definition', () => {
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { Type: 'unmanaged', ComputeResources: Match.absent() });
+    expect(JOB_COMPUTE.unmanaged()).toMatchObject({ kind: 'unmanaged', platform: 'EC2', managed: false });
+  });
+
+  test('EC2 in private subnets: the ECS endpoints too, so instances can join the cluster', () => {
+    const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+      .filter((e) => JSON.stringify(e.Properties.VpcId).includes('PrivateEc2'))
+      .map((e) => JSON.stringify(e.Properties.ServiceName).replace(/.*\.(ecr\.api|ecr\.dkr|logs|s3|ecs-agent|ecs-telemetry|ecs)".*/, '$1'));
+    expect(endpoints.sort()).toEqual(['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 'logs', 's3']);
   });
 });
