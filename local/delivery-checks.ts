@@ -18,13 +18,15 @@ interface Statement {
 
 const ALLOWED: DeliveryCheck = { ok: true };
 
-function servicePrincipals(principal: unknown): string[] {
+/** The service principals of a policy statement's Principal (`*` for anyone). */
+export function servicePrincipals(principal: unknown): string[] {
   if (principal === '*') return ['*'];
   const service = (principal as { Service?: unknown } | undefined)?.Service;
   return [service ?? []].flat().map(String);
 }
 
-function coversAction(actions: string | string[] | undefined, wanted: string): boolean {
+/** Whether a statement's Action (with `*` wildcards) covers `wanted`. */
+export function coversAction(actions: string | string[] | undefined, wanted: string): boolean {
   return [actions ?? []].flat().some((action) => {
     if (action === '*') return true;
     const [service, name] = action.split(':');
@@ -35,8 +37,8 @@ function coversAction(actions: string | string[] | undefined, wanted: string): b
   });
 }
 
-/** Whether the statement's source conditions (aws:SourceArn, aws:SourceAccount) hold for `topicArn`. */
-function sourceMatches(condition: Statement['Condition'], topicArn: string, account: string): boolean {
+/** Whether the statement's source conditions (aws:SourceArn, aws:SourceAccount) hold for a source ARN (`topicArn`). */
+export function sourceMatches(condition: Statement['Condition'], topicArn: string, account: string): boolean {
   for (const [operator, entries] of Object.entries(condition ?? {})) {
     for (const [key, expected] of Object.entries(entries)) {
       const values = [expected].flat().map(String);
@@ -53,7 +55,8 @@ function sourceMatches(condition: Statement['Condition'], topicArn: string, acco
   return true;
 }
 
-function globMatch(pattern: string, value: string): boolean {
+/** Whether `value` matches an IAM-style pattern with `*` and `?` wildcards. */
+export function globMatch(pattern: string, value: string): boolean {
   return new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')

@@ -16,6 +16,7 @@ import { SqsDlqStack } from '../lib/sqs-dlq';
 import { diagramsOf } from '../scripts/diagrams';
 import { renderGuide, TABLES } from '../scripts/docs';
 import { CDK_JSON_CONTEXT } from './helpers';
+import { variantMatrix } from './s3-batch/variant-matrix';
 
 interface Report {
   pluginReports: Array<{ pluginName: string; violations: unknown[]; summary?: { status?: string } }>;
@@ -39,7 +40,8 @@ interface FunctionResource {
  * The only actions granted on Resource "*": X-Ray's writes, the network-interface actions Lambda checks
  * for functions and Amazon MQ event sources in a VPC (the AWSLambdaVPCAccessExecutionRole set plus the
  * Describe calls the MQ event source makes), the retention calls of CDK's log retention function, and
- * the CloudWatch Logs log-delivery actions a state machine needs to log (documented without resource types).
+ * the CloudWatch Logs log-delivery actions a state machine needs to log, the ECR token an image pull
+ * needs, and Batch ListJobs (all documented without resource types in the Service Authorization Reference).
  */
 const STAR_RESOURCE_ACTIONS = new Set([
   'xray:PutTraceSegments',
@@ -64,6 +66,8 @@ const STAR_RESOURCE_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'ecr:GetAuthorizationToken',
+  'batch:ListJobs',
 ]);
 
 const outdirs: string[] = [];
@@ -144,7 +148,9 @@ describe('architecture diagrams in the guides, from the default synthesis', () =
   });
 });
 
-describe('the SQS stack with its opt-in backlog worker (your image), production profile', () => {
+// Opt-in variants share one synthesis (one CloudFormation Validate pass): the SQS backlog worker with
+// your image (production profile) and every resource shape the S3 -> Batch compute variants add.
+describe('opt-in variants: the SQS backlog worker (your image), the S3 -> Batch compute variants', () => {
   const dir = outdir();
   const app = new App({ context: CDK_JSON_CONTEXT, outdir: dir });
   new SqsDlqStack(app, STACK_IDS.sqsDlq, {
@@ -152,12 +158,16 @@ describe('the SQS stack with its opt-in backlog worker (your image), production 
     backlogWorker: true,
     workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/order-worker:1.0.0'),
   });
+  variantMatrix(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const assembly = app.synth();
 
-  test('the worker is deployed, with no CloudFormation Validate or cdk-nag finding', () => {
+  test('the worker is deployed', () => {
     const resources = Object.values(assembly.getStackByName(STACK_IDS.sqsDlq).template.Resources as Record<string, { Type: string }>);
     expect(resources.filter((r) => r.Type === 'AWS::ECS::Service')).toHaveLength(1);
+  });
+
+  test('Fargate Spot, EC2, EC2 Spot and unmanaged Batch, in public and private networks, and the worker: no CloudFormation Validate or cdk-nag finding', () => {
     const violations = report(dir).pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })));
     expect(violations).toEqual([]);
   });

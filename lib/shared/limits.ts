@@ -374,4 +374,6 @@ export const SNS_FACTS: readonly string[] = [
 export * from './limits/amazonmq';
 export * from './limits/apigateway';
 export * from './limits/appflow';
+export * from './limits/batch';
+export * from './limits/events';
 export * from './limits/stepfunctions';

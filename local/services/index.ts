@@ -1,6 +1,8 @@
 import { apigatewayService } from './apigateway';
 import { appflowService } from './appflow';
+import { batchService } from './batch';
 import { dynamodbService } from './dynamodb';
+import { eventsService } from './events';
 import { lambdaService } from './lambda';
 import { logsService } from './logs';
 import { mqService } from './mq';
@@ -24,8 +26,10 @@ export const SERVICES: readonly ServiceModule[] = [
   snsService,
   s3Service,
   stepFunctionsService,
+  eventsService,
   apigatewayService,
   appflowService,
   secretsManagerService,
   mqService,
+  batchService,
 ];

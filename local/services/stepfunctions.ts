@@ -1,3 +1,4 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   baseResource,
   type CompiledDefinition,
@@ -15,7 +16,8 @@ import type { LocalService, ServiceHost, ServiceModule, StateTask } from './serv
  * (`stateTasks`), each also as a callback task (`.waitForTaskToken`) whose token SendTaskSuccess,
  * SendTaskFailure and SendTaskHeartbeat answer; a definition that uses something no service runs
  * (JSONata, a distributed Map, the `.sync` pattern, another integration) or that the engine's ASL
- * validator refuses is listed, not half-run.
+ * validator refuses is listed, not half-run. Deliveries to a state machine's ARN (EventBridge targets)
+ * start an execution with the payload as its input.
  */
 export const stepFunctionsService: ServiceModule = {
   name: 'sfn',
@@ -35,6 +37,7 @@ export const stepFunctionsService: ServiceModule = {
       },
       host.region,
     );
+    let client: SFNClient | undefined;
     return {
       name: 'sfn',
       resourceTypes: ['AWS::StepFunctions::StateMachine'],
@@ -75,9 +78,16 @@ export const stepFunctionsService: ServiceModule = {
         });
         return created;
       },
+      owns: (arn) => arn.startsWith('arn:aws:states:') && arn.includes(':stateMachine:'),
+      async deliver(arn, payload) {
+        client ??= new SFNClient(host.clientConfig(engine.endpoint));
+        await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: payload.body }));
+      },
       // Running executions are aborted before the services their tasks call stop.
       drain: () => engine.stop(),
-      async stop() {},
+      async stop() {
+        client?.destroy();
+      },
     };
   },
 };
