@@ -11,6 +11,7 @@ import { buildApp } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
 import { contextKeys } from '../lib/shared/context';
 import type { DocumentedSetting, Range } from '../lib/shared/limits';
+import { CHOOSING_FACTS } from './choosing-facts';
 import { diagramsOf } from './diagrams';
 
 /** The generated blocks of each guide (one per pattern): marker name, guide file, table rows and prose facts. */
@@ -122,6 +123,10 @@ export function generatedFiles(diagrams: ReadonlyMap<string, string>): ReadonlyA
   return [
     ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table, diagrams.get(table.name)) })),
     { file: 'README.md', render: renderReadme },
+    {
+      file: 'docs/choosing.md',
+      render: (text: string) => replaceBlock(text, 'choosing', CHOOSING_FACTS.map((f) => `- ${f}`).join('\n'), 'facts'),
+    },
   ];
 }
 
