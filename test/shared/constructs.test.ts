@@ -120,13 +120,14 @@ describe('SecureTable', () => {
 
 describe('HandlerFunction', () => {
   test('an entry that does not exist is a one-line error', () => {
-    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'sqs-dlq/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
-      'Test: Fn.entry = sqs-dlq/missing.ts does not exist under lambda/',
+    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'shared/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
+      'Test: Fn.entry = shared/missing.ts does not exist under lambda/',
     );
   });
 
   test('timeout and memory are guarded by the Lambda quotas', () => {
-    const props = { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' };
+    // Any file under lambda/ that every fork of a pattern holds; nothing is bundled here.
+    const props = { entry: 'shared/env.ts', description: 'x', serviceName: 'x' };
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, timeout: Duration.minutes(16) }))).toBe(
       'Test/Fn: timeout = 960 s is out of range: allowed 1 to 900 s (Lambda quotas)',
     );
