@@ -129,7 +129,7 @@ const DEVELOPING: Record<string, string> = {
   lint: 'biome lint and format check (`npm run format` fixes)',
   test: 'the test suite, the local scenario included',
   demo: 'the scenario on the local runtime, with a summary',
-  scenario: 'one scenario: `npm run scenario -- <pattern> [--target local|aws] [--stack-name NAME] [--region R]`',
+  scenario: 'one scenario: `npm run scenario -- <pattern> [--target local\\|aws] [--stack-name NAME] [--region R]`',
   docs: "renders the guide's limits tables and this README's tables from the code (`-- --check` fails when stale)",
   synth: 'synthesizes quietly (`cdk synth -q`)',
 };
