@@ -22,8 +22,11 @@ export type ForkArgs = { readonly list: true } | { readonly list: false; readonl
 /** A command line that cannot be followed: one line saying why. */
 export class UsageError extends Error {}
 
-/** Parses the arguments after `npm run fork --`; `cwd` resolves a relative folder. Throws {@link UsageError}. */
-export function parseArgs(argv: readonly string[], cwd = process.cwd()): ForkArgs {
+/**
+ * Parses the arguments after `npm run fork --`; `cwd` resolves a relative folder (by default the
+ * folder npm was started in, not the project root it runs scripts from). Throws {@link UsageError}.
+ */
+export function parseArgs(argv: readonly string[], cwd = process.env.INIT_CWD ?? process.cwd()): ForkArgs {
   const known = PATTERNS.map((p) => p.name).join(', ');
   const options = argv.filter((a) => a.startsWith('-'));
   const positional = argv.filter((a) => !a.startsWith('-'));

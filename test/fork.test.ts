@@ -151,10 +151,14 @@ describe('what a fork takes of a reused pattern', () => {
     );
   });
 
-  test('an import of a pattern the registry does not list in reuses fails the fork, naming the file', () => {
+  test('reuses and imports must agree: either way round, the fork fails naming the file', () => {
     const withoutReuse = PATTERNS.map((p) => (p.name === 'sns-fanout' ? { ...p, reuses: [] } : p));
     expect(errorOf(() => planFork('sns-fanout', ROOT, withoutReuse))).toContain(
       'lib/sns-fanout/sns-fanout-stack.ts imports ../sqs-dlq, but sns-fanout does not list sqs-dlq in its reuses (lib/sns-fanout/index.ts)',
+    );
+    const declaredOnly = PATTERNS.map((p) => (p.name === 'sqs-dlq' ? { ...p, reuses: ['sns-fanout'] } : p));
+    expect(errorOf(() => planFork('sqs-dlq', ROOT, declaredOnly))).toContain(
+      'lib/sqs-dlq/index.ts lists sns-fanout in reuses, but nothing of sqs-dlq imports lib/sns-fanout/',
     );
     expect(() => planFork('nope', ROOT, PATTERNS)).toThrow(ForkError);
   });

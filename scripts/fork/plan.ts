@@ -231,9 +231,16 @@ export function planFork(name: string, root: string, patterns: readonly PatternD
     selected.set(`lib/${part.name}/index.ts`, reusedIndex(part, name, definingFiles(part.name)));
   }
 
-  // Which names each generated index exports, for checking named imports against it.
+  for (const declared of pattern.reuses.filter((r) => !reused.some((part) => part.name === r))) {
+    problems.push(`lib/${name}/index.ts lists ${declared} in reuses, but nothing of ${name} imports lib/${declared}/`);
+  }
+
+  // Which names each generated index exports (all that its modules export), for checking named imports against it.
   const generatedExports = new Map<string, Set<string>>();
-  for (const part of reused.filter((r) => !r.whole)) generatedExports.set(`lib/${part.name}/index.ts`, new Set(part.names));
+  for (const part of reused.filter((r) => !r.whole)) {
+    const modules = new Set(part.names.map((n) => definingFiles(part.name).get(n) as string));
+    generatedExports.set(`lib/${part.name}/index.ts`, new Set([...modules].flatMap((m) => [...exportedNames(text(m))])));
+  }
 
   const foreign = patterns.filter((p) => p.name !== name);
   const ownKeys = new Set(['profile', 'alarmEmail', ...pattern.contextKeys.map((k) => k.name)]);
