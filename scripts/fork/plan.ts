@@ -66,11 +66,9 @@ function required(file: string): boolean {
   return (
     /^(lib\/shared|lambda\/shared|local|bin)\//.test(file) ||
     /^lib\/[^/]+\.ts$/.test(file) ||
+    (/^test\/[^/]+\.(js|cjs|mjs|ts)$/.test(file) && !file.endsWith('.test.ts')) || // helpers and jest setup files
     ROOT_FILES.test(file) ||
     [
-      'test/helpers.ts',
-      'test/setup-env.js',
-      'test/asset-hash-serializer.js',
       'test/app.test.ts',
       'test/docs.test.ts',
       'test/registry.test.ts',
