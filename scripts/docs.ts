@@ -11,8 +11,8 @@ import { buildApp } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
 import { contextKeys } from '../lib/shared/context';
 import type { DocumentedSetting, Range } from '../lib/shared/limits';
-import { diagramsOf } from './diagrams';
 import type { PatternDefinition } from '../lib/shared/pattern';
+import { diagramsOf } from './diagrams';
 
 /** The generated blocks of each guide (one per pattern): marker name, guide file, table rows and prose facts. */
 export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> =

@@ -5,14 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
-import { profileSettings } from '../lib/shared/profile';
-import { SqsDlqStack } from '../lib/sqs-dlq';
 import { diagramsOf } from '../scripts/diagrams';
 import { renderGuide, TABLES } from '../scripts/docs';
 import { CDK_JSON_CONTEXT } from './helpers';
@@ -156,25 +153,6 @@ describe('architecture diagrams in the guides, from the default synthesis', () =
     const stackId = PATTERNS.find((p) => p.name === table.name)?.stackId as string;
     const text = readFileSync(path.join(__dirname, '..', file), 'utf8');
     expect(renderGuide(text, table, diagrams.get(stackId))).toBe(text);
-  });
-});
-
-describe('the SQS stack with its opt-in backlog worker (your image), production profile', () => {
-  const dir = outdir();
-  const app = new App({ context: CDK_JSON_CONTEXT, outdir: dir });
-  new SqsDlqStack(app, STACK_IDS.sqsDlq, {
-    settings: profileSettings('production'),
-    backlogWorker: true,
-    workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/order-worker:1.0.0'),
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-  const assembly = app.synth();
-
-  test('the worker is deployed, with no CloudFormation Validate or cdk-nag finding', () => {
-    const resources = Object.values(assembly.getStackByName(STACK_IDS.sqsDlq).template.Resources as Record<string, { Type: string }>);
-    expect(resources.filter((r) => r.Type === 'AWS::ECS::Service')).toHaveLength(1);
-    const violations = report(dir).pluginReports.flatMap((r) => r.violations.map((v) => ({ plugin: r.pluginName, v })));
-    expect(violations).toEqual([]);
   });
 });
 

@@ -82,9 +82,12 @@ export function resolveRelative(from: string, specifier: string, files: Readonly
   return EXTENSIONS.map((ext) => base + ext).find((candidate) => files.has(candidate));
 }
 
-/** The npm package a bare specifier names (`@scope/name` or `name`), or undefined for Node.js built-ins and relative paths. */
+/**
+ * The npm package a bare specifier names (`@scope/name` or `name`), or undefined for relative paths,
+ * Node.js built-ins and specifiers with a scheme (`node:fs`, a loader's `fauxqs-original:sqs`).
+ */
 export function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
+  if (specifier.startsWith('.') || specifier.startsWith('/') || /^[a-z][\w+.-]*:/i.test(specifier)) return undefined;
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
   return builtinModules.includes(name) ? undefined : name;

@@ -119,6 +119,9 @@ describe('SecureTable', () => {
 });
 
 describe('HandlerFunction', () => {
+  /** Any file under lambda/ that the fork of every pattern holds: test stacks bundle nothing. */
+  const ENTRY = 'shared/env.ts';
+
   test('an entry that does not exist is a one-line error', () => {
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'shared/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
       'Test: Fn.entry = shared/missing.ts does not exist under lambda/',
@@ -126,8 +129,7 @@ describe('HandlerFunction', () => {
   });
 
   test('timeout and memory are guarded by the Lambda quotas', () => {
-    // Any file under lambda/ that every fork of a pattern holds; nothing is bundled here.
-    const props = { entry: 'shared/env.ts', description: 'x', serviceName: 'x' };
+    const props = { entry: ENTRY, description: 'x', serviceName: 'x' };
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, timeout: Duration.minutes(16) }))).toBe(
       'Test/Fn: timeout = 960 s is out of range: allowed 1 to 900 s (Lambda quotas)',
     );
@@ -146,7 +148,7 @@ describe('HandlerFunction', () => {
 
   test("X-Ray's wildcard is acknowledged on its own policy, nothing else on the role", () => {
     const stack = testStack();
-    new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    new HandlerFunction(stack, 'Fn', { entry: ENTRY, description: 'x', serviceName: 'x' });
     expect(wildcardFindings(stack)).toEqual([]);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -164,7 +166,7 @@ describe('HandlerFunction', () => {
 
   test('a new wildcard grant on a handler role is reported by cdk-nag', () => {
     const stack = testStack();
-    const fn = new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    const fn = new HandlerFunction(stack, 'Fn', { entry: ENTRY, description: 'x', serviceName: 'x' });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(wildcardFindings(stack)).toEqual(['AwsSolutions-IAM5[Resource::*] @ Test/FnRole/DefaultPolicy/Resource']);
   });
