@@ -251,7 +251,8 @@ export function planFork(name: string, root: string, patterns: readonly PatternD
     for (const ref of importsOf(code)) {
       if (!ref.specifier.startsWith('.')) continue;
       const target = resolveRelative(file, ref.specifier, exists);
-      if (!target || !present(target)) return `imports ${ref.specifier}, which the fork does not hold`;
+      if (!target) continue; // not a file of this project (a path inside generated code, say)
+      if (!present(target)) return `imports ${ref.specifier}, which the fork does not hold`;
       const limited = generatedExports.get(target);
       const missing = ref.names.filter((n) => limited && !limited.has(n));
       if (missing.length) return `imports ${missing.join(', ')} from ${ref.specifier}, which ${name} does not reuse`;
