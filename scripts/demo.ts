@@ -16,6 +16,7 @@ async function main(): Promise<number> {
   const { stacks } = synthesizeForLocal();
   console.log(`starting the local runtime for ${stacks.map((s) => s.stackName).join(', ')}...`);
   const runtime = await startLocalRuntime({ stacks, retryDelaySeconds: RETRY_DELAY_SECONDS });
+  for (const notice of runtime.notices) console.log(`note: ${notice}`);
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of Object.values(SCENARIOS)) {

@@ -11,6 +11,7 @@ import { buildApp } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
 import { contextKeys } from '../lib/shared/context';
 import type { DocumentedSetting, Range } from '../lib/shared/limits';
+import type { PatternDefinition } from '../lib/shared/pattern';
 import { CHOOSING_FACTS } from './choosing-facts';
 import { diagramsOf } from './diagrams';
 
@@ -103,17 +104,17 @@ export function replaceBlock(text: string, name: string, body: string, kind = 'l
   return `${text.slice(0, from + begin.length)}\n${body}\n${text.slice(to)}`;
 }
 
-/** The README's pattern table and context table, rendered from the registry and its context keys. */
-export function renderReadme(text: string): string {
+/** The README's pattern table and context table, rendered from the registry (or the given patterns) and their context keys. */
+export function renderReadme(text: string, registered: readonly PatternDefinition[] = PATTERNS): string {
   const patterns = [
     '| pattern | stack | guide |',
     '|---|---|---|',
-    ...PATTERNS.map((p) => `| ${p.title} | \`${p.stackId}\` | [docs/patterns/${p.name}.md](docs/patterns/${p.name}.md) |`),
+    ...registered.map((p) => `| ${p.title} | \`${p.stackId}\` | [docs/patterns/${p.name}.md](docs/patterns/${p.name}.md) |`),
   ].join('\n');
   const context = [
     '| context key | values | effect |',
     '|---|---|---|',
-    ...contextKeys().map((k) => `| \`${k.name}\` | ${k.allowed.replace(/\|/g, '\\|')} | ${k.description} |`),
+    ...contextKeys(registered).map((k) => `| \`${k.name}\` | ${k.allowed.replace(/\|/g, '\\|')} | ${k.description} |`),
   ].join('\n');
   return replaceBlock(replaceBlock(text, 'patterns', patterns, 'readme'), 'context', context, 'readme');
 }

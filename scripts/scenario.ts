@@ -95,6 +95,7 @@ async function main(): Promise<number> {
     onLog: process.env.SCENARIO_LOGS ? (fn, line) => console.log(`    [${fn}] ${line}`) : undefined,
   });
   try {
+    for (const notice of runtime.notices) console.log(`note: ${notice}`);
     console.log(`local runtime up; not emulated (${runtime.notEmulated.length}):`);
     for (const r of runtime.notEmulated) console.log(`  - ${r.logicalId} (${r.type}): ${r.reason}`);
     for (const p of runtime.deliveryProblems) console.log(`  ! ${p.logicalId}: SNS cannot deliver: ${p.reason}; ${p.outcome}`);

@@ -19,8 +19,8 @@ describe('guides quote limits.ts, not retyped numbers', () => {
   });
 
   test('a guide without markers is an error', () => {
-    expect(() => replaceBlock('# guide', 'sqs-dlq', 'x')).toThrow(
-      'missing <!-- BEGIN limits:sqs-dlq --> ... <!-- END limits:sqs-dlq --> markers',
+    expect(() => replaceBlock('# guide', 'some-pattern', 'x')).toThrow(
+      'missing <!-- BEGIN limits:some-pattern --> ... <!-- END limits:some-pattern --> markers',
     );
   });
 });

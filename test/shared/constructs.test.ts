@@ -119,14 +119,17 @@ describe('SecureTable', () => {
 });
 
 describe('HandlerFunction', () => {
+  /** Any file under lambda/ that the fork of every pattern holds: test stacks bundle nothing. */
+  const ENTRY = 'shared/env.ts';
+
   test('an entry that does not exist is a one-line error', () => {
-    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'sqs-dlq/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
-      'Test: Fn.entry = sqs-dlq/missing.ts does not exist under lambda/',
+    expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { entry: 'shared/missing.ts', description: 'x', serviceName: 'x' }))).toBe(
+      'Test: Fn.entry = shared/missing.ts does not exist under lambda/',
     );
   });
 
   test('timeout and memory are guarded by the Lambda quotas', () => {
-    const props = { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' };
+    const props = { entry: ENTRY, description: 'x', serviceName: 'x' };
     expect(errorOf(() => new HandlerFunction(testStack(), 'Fn', { ...props, timeout: Duration.minutes(16) }))).toBe(
       'Test/Fn: timeout = 960 s is out of range: allowed 1 to 900 s (Lambda quotas)',
     );
@@ -145,7 +148,7 @@ describe('HandlerFunction', () => {
 
   test("X-Ray's wildcard is acknowledged on its own policy, nothing else on the role", () => {
     const stack = testStack();
-    new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    new HandlerFunction(stack, 'Fn', { entry: ENTRY, description: 'x', serviceName: 'x' });
     expect(wildcardFindings(stack)).toEqual([]);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -163,7 +166,7 @@ describe('HandlerFunction', () => {
 
   test('a new wildcard grant on a handler role is reported by cdk-nag', () => {
     const stack = testStack();
-    const fn = new HandlerFunction(stack, 'Fn', { entry: 'sqs-dlq/consumer.ts', description: 'x', serviceName: 'x' });
+    const fn = new HandlerFunction(stack, 'Fn', { entry: ENTRY, description: 'x', serviceName: 'x' });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(wildcardFindings(stack)).toEqual(['AwsSolutions-IAM5[Resource::*] @ Test/FnRole/DefaultPolicy/Resource']);
   });
