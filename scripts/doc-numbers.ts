@@ -94,6 +94,10 @@ export function limitNumbers(): Set<number> {
 
 /** What a value in a unit may be in limits.ts: the same number, or the quantity in its base unit. */
 const FACTORS: Record<string, readonly number[]> = {
+  s: [1000],
+  sec: [1000],
+  second: [1000],
+  seconds: [1000],
   kib: [1024],
   kb: [1024, 1000],
   mib: [1024 ** 2],

@@ -4,7 +4,7 @@
  * guide is typed by hand, and the README's pattern and context tables from the pattern registry. `npm run docs -- --check` exits 1 when a guide is stale (the test suite
  * runs the same check).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../lib/app';
@@ -13,37 +13,105 @@ import { contextKeys } from '../lib/shared/context';
 import type { DocumentedSetting, Range } from '../lib/shared/limits';
 import type { PatternDefinition } from '../lib/shared/pattern';
 import { CHOOSING_FACTS } from './choosing-facts';
+import { type IdleCostLine, idleCosts, renderCostTable, totalText } from './costs';
 import { diagramsOf } from './diagrams';
 
 /** The generated blocks of each guide (one per pattern): marker name, guide file, table rows and prose facts. */
 export const TABLES: ReadonlyArray<{ name: string; file: string; settings: readonly DocumentedSetting[]; facts: readonly string[] }> =
   PATTERNS.map((p) => ({ name: p.name, file: `docs/patterns/${p.name}.md`, ...p.guide }));
 
-/**
- * A guide with its generated blocks rendered: the limits table, the facts list and, when given, the
- * architecture diagram (Mermaid, from the synthesized template).
- */
-export function renderGuide(text: string, table: (typeof TABLES)[number], diagram?: string): string {
-  const withTable = replaceBlock(text, table.name, renderTable(table.settings));
-  const withFacts = replaceBlock(withTable, table.name, table.facts.map((f) => `- ${f}`).join('\n'), 'facts');
-  return diagram === undefined ? withFacts : replaceBlock(withFacts, table.name, `\`\`\`mermaid\n${diagram}\n\`\`\``, 'diagram');
+/** What a guide's generated blocks are made of beyond limits.ts: from the synthesized templates. */
+export interface GuideParts {
+  /** The architecture diagram (Mermaid), from the default (sandbox) synthesis. */
+  readonly diagram?: string;
+  /** The idle-cost table, from both profiles' syntheses. */
+  readonly costs?: string;
 }
 
-/** The diagram of each pattern, by name, from the app synthesized as `cdk synth` does (without bundling). */
-export function patternDiagrams(): Map<string, string> {
+/**
+ * A guide with its generated blocks rendered: the limits table, the facts list and, when given, the
+ * architecture diagram and the idle-cost table (both from the synthesized templates).
+ */
+export function renderGuide(text: string, table: (typeof TABLES)[number], parts: GuideParts = {}): string {
+  let out = replaceBlock(text, table.name, renderTable(table.settings));
+  out = replaceBlock(out, table.name, table.facts.map((f) => `- ${f}`).join('\n'), 'facts');
+  if (parts.diagram !== undefined) out = replaceBlock(out, table.name, `\`\`\`mermaid\n${parts.diagram}\n\`\`\``, 'diagram');
+  if (parts.costs !== undefined) out = replaceBlock(out, table.name, parts.costs, 'costs');
+  return out;
+}
+
+/**
+ * The context of each profile's synthesis that the guides' generated parts come from: the default
+ * (sandbox), and production as it is usually deployed, with an alarm e-mail (which adds an alarm).
+ */
+export const PROFILE_CONTEXTS = {
+  sandbox: {},
+  production: { profile: 'production', alarmEmail: 'ops@example.com' },
+} as const;
+
+/** The stacks of the app synthesized as `cdk synth` does for a profile (without bundling, with path metadata). */
+export function synthesizeStacks(profile: 'sandbox' | 'production'): Array<{ stackName: string; template: unknown }> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'decoupling-docs-'));
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
     const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-    const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true };
-    const byStack = diagramsOf(buildApp({ context, outdir, nag: false }).synth().stacks);
-    return new Map(PATTERNS.map((p) => [p.name, byStack.get(p.stackId) as string]));
+    const context = {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:enable-path-metadata': true,
+      ...PROFILE_CONTEXTS[profile],
+    };
+    return buildApp({ context, outdir, nag: false })
+      .synth()
+      .stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** A pattern's generated guide parts and its idle-cost lines in each profile. */
+export interface PatternParts extends GuideParts {
+  readonly sandboxCosts: readonly IdleCostLine[];
+  readonly productionCosts: readonly IdleCostLine[];
+}
+
+/** Every pattern's generated parts, by name, from the sandbox and production syntheses. */
+export function patternParts(
+  sandbox: ReadonlyArray<{ stackName: string; template: unknown }>,
+  production: ReadonlyArray<{ stackName: string; template: unknown }>,
+): Map<string, PatternParts> {
+  const diagrams = diagramsOf(sandbox);
+  const templateOf = (stacks: typeof sandbox, stackId: string) => stacks.find((s) => s.stackName === stackId)?.template as never;
+  return new Map(
+    PATTERNS.map((p) => {
+      const sandboxCosts = idleCosts(templateOf(sandbox, p.stackId));
+      const productionCosts = idleCosts(templateOf(production, p.stackId));
+      return [
+        p.name,
+        { diagram: diagrams.get(p.stackId), costs: renderCostTable(sandboxCosts, productionCosts), sandboxCosts, productionCosts },
+      ];
+    }),
+  );
+}
+
+/** The diagram of each pattern, by name, from the sandbox (default) synthesis. */
+export function patternDiagrams(): Map<string, string> {
+  return new Map([...patternParts(synthesizeStacks('sandbox'), []).entries()].map(([name, parts]) => [name, parts.diagram as string]));
+}
+
+/** The README's idle-cost summary: one row per pattern, the totals of its guide's table. */
+export function renderCostSummary(parts: ReadonlyMap<string, PatternParts>): string {
+  return [
+    '| pattern | sandbox, idle, per month | production (with alarmEmail), idle, per month |',
+    '|---|---|---|',
+    ...PATTERNS.map((p) => {
+      const part = parts.get(p.name);
+      return `| [${p.name}](docs/patterns/${p.name}.md#cost-while-idle) | ${totalText(part?.sandboxCosts ?? [])} | ${totalText(part?.productionCosts ?? [])} |`;
+    }),
+  ].join('\n');
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -120,22 +188,35 @@ export function renderReadme(text: string, registered: readonly PatternDefinitio
 }
 
 /** Every generated file: its path and how to render it from its current text. */
-export function generatedFiles(diagrams: ReadonlyMap<string, string>): ReadonlyArray<{ file: string; render: (text: string) => string }> {
-  return [
-    ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table, diagrams.get(table.name)) })),
-    { file: 'README.md', render: renderReadme },
+export function generatedFiles(
+  parts: ReadonlyMap<string, PatternParts>,
+): ReadonlyArray<{ file: string; render: (text: string) => string }> {
+  const files = [
+    ...TABLES.map((table) => ({ file: table.file, render: (text: string) => renderGuide(text, table, parts.get(table.name)) })),
+    // A fork's README has no cost summary (its guide has the table).
     {
-      file: 'docs/choosing.md',
-      render: (text: string) => replaceBlock(text, 'choosing', CHOOSING_FACTS.map((f) => `- ${f}`).join('\n'), 'facts'),
+      file: 'README.md',
+      render: (text: string) =>
+        text.includes('<!-- BEGIN readme:costs -->')
+          ? replaceBlock(renderReadme(text), 'costs', renderCostSummary(parts), 'readme')
+          : renderReadme(text),
     },
   ];
+  // The decision guide covers every pattern: the project has it, a fork does not.
+  if (existsSync(path.join(ROOT, 'docs/choosing.md'))) {
+    files.push({
+      file: 'docs/choosing.md',
+      render: (text: string) => replaceBlock(text, 'choosing', CHOOSING_FACTS.map((f) => `- ${f}`).join('\n'), 'facts'),
+    });
+  }
+  return files;
 }
 
 function main(): void {
   const check = process.argv.includes('--check');
   let stale = 0;
-  const diagrams = patternDiagrams();
-  for (const generated of generatedFiles(diagrams)) {
+  const parts = patternParts(synthesizeStacks('sandbox'), synthesizeStacks('production'));
+  for (const generated of generatedFiles(parts)) {
     const file = path.join(ROOT, generated.file);
     const text = readFileSync(file, 'utf8');
     const next = generated.render(text);

@@ -10,8 +10,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
-import { diagramsOf } from '../scripts/diagrams';
-import { renderGuide, TABLES } from '../scripts/docs';
+import { PROFILE_CONTEXTS, patternParts, renderCostSummary, renderGuide, replaceBlock, TABLES } from '../scripts/docs';
 import { CDK_JSON_CONTEXT } from './helpers';
 
 interface Report {
@@ -91,16 +90,17 @@ function report(dir: string): Report {
   return JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8'));
 }
 
-let defaultAssembly: CloudAssembly | undefined;
+/** The assemblies of the describe.each below, by profile: the guides' diagrams and idle costs come from them. */
+const assemblies: Partial<Record<'sandbox' | 'production', CloudAssembly>> = {};
 
 describe.each([
-  ['sandbox', {}, true],
-  ['production with e-mail', { profile: 'production', alarmEmail: 'ops@example.com' }, false],
+  ['sandbox', PROFILE_CONTEXTS.sandbox, true],
+  ['production with e-mail', PROFILE_CONTEXTS.production, false],
 ])('whole app, %s', (_name, context, isDefault) => {
   const dir = outdir();
   // As the CLI synthesizes: path metadata on (the diagrams label resources with their construct paths).
   const assembly = buildApp({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...context }, outdir: dir }).synth();
-  if (isDefault) defaultAssembly = assembly;
+  assemblies[isDefault ? 'sandbox' : 'production'] = assembly;
 
   test('one stack per pattern, with the fixed ids', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(Object.values(STACK_IDS).sort());
@@ -150,12 +150,19 @@ describe.each([
   });
 });
 
-describe('architecture diagrams in the guides, from the default synthesis', () => {
+describe("the guides' diagrams and idle costs, and the README's cost summary, from these syntheses", () => {
+  const parts = () => patternParts(assemblies.sandbox?.stacks ?? [], assemblies.production?.stacks ?? []);
+
   test.each(TABLES.map((t) => [t.file, t] as const))('%s is current (npm run docs)', (file, table) => {
-    const diagrams = diagramsOf(defaultAssembly?.stacks ?? []);
-    const stackId = PATTERNS.find((p) => p.name === table.name)?.stackId as string;
     const text = readFileSync(path.join(__dirname, '..', file), 'utf8');
-    expect(renderGuide(text, table, diagrams.get(stackId))).toBe(text);
+    expect(renderGuide(text, table, parts().get(table.name))).toBe(text);
+  });
+
+  test('README.md cost summary is current (npm run docs)', () => {
+    const text = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    // A fork's README (one pattern) has no summary: its guide has the table.
+    if (PATTERNS.length === 1 && !text.includes('<!-- BEGIN readme:costs -->')) return;
+    expect(replaceBlock(text, 'costs', renderCostSummary(parts()), 'readme')).toBe(text);
   });
 });
 

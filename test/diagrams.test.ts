@@ -1,3 +1,5 @@
+import { PRICING } from '../lib/shared/limits';
+import { idleCosts, renderCostTable, total } from '../scripts/costs';
 import { diagramOf, mermaid } from '../scripts/diagrams';
 
 const meta = (path: string) => ({ 'aws:cdk:path': `S/${path}` });
@@ -73,5 +75,41 @@ describe('architecture diagrams from templates', () => {
     expect(text).toContain('Q[["Orders<br/><small>SQS queue</small>"]]');
     expect(text).toContain('Q -. after maxReceiveCount .-> D');
     expect(text).toContain('class D failure');
+  });
+});
+
+describe('idle costs from templates', () => {
+  const costs = idleCosts({
+    Resources: {
+      K: { Type: 'AWS::KMS::Key' },
+      A1: { Type: 'AWS::CloudWatch::Alarm' },
+      A2: { Type: 'AWS::CloudWatch::Alarm' },
+      E: { Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcEndpointType: 'Interface', SubnetIds: ['a', 'b'] } },
+      G: { Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcEndpointType: 'Gateway' } },
+      W: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{}, {}, {}] } },
+      B: {
+        Type: 'AWS::AmazonMQ::Broker',
+        Properties: { EngineType: 'RABBITMQ', HostInstanceType: 'mq.m7g.large', DeploymentMode: 'CLUSTER_MULTI_AZ' },
+      },
+      Q: { Type: 'AWS::SQS::Queue' },
+    },
+  });
+
+  test('what bills while idle, counted and priced from PRICING; a gateway endpoint and a queue cost nothing', () => {
+    expect(costs).toEqual([
+      { item: 'customer-managed KMS keys', count: 1, monthlyUsd: PRICING.kmsKeyMonthUsd },
+      { item: 'CloudWatch alarms', count: 2, monthlyUsd: 2 * PRICING.alarmMonthUsd },
+      { item: 'interface VPC endpoint-AZs', count: 2, monthlyUsd: 2 * PRICING.interfaceEndpointHourUsd * PRICING.hoursPerMonth },
+      { item: 'AWS WAF web ACLs', count: 1, monthlyUsd: PRICING.wafWebAclMonthUsd },
+      { item: 'AWS WAF rules', count: 3, monthlyUsd: 3 * PRICING.wafRuleMonthUsd },
+      { item: 'Amazon MQ broker instances (RabbitMQ mq.m7g.large), every hour', count: 3, monthlyUsd: undefined },
+    ]);
+    expect(total(costs).unpriced).toBe(true);
+  });
+
+  test('the table: both profiles side by side, unpriced broker hours said so', () => {
+    const table = renderCostTable(costs, []);
+    expect(table).toContain('| AWS WAF rules | 3: USD 3.00 | - |');
+    expect(table).toContain('| **total** | **USD 23.80 + broker hours** | **USD 0.00** |');
   });
 });

@@ -376,4 +376,5 @@ export * from './limits/apigateway';
 export * from './limits/appflow';
 export * from './limits/batch';
 export * from './limits/events';
+export * from './limits/pricing';
 export * from './limits/stepfunctions';

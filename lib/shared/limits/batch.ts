@@ -3,6 +3,7 @@
  * (AWS Batch User Guide unless stated otherwise). Re-exported by `lib/shared/limits.ts`.
  */
 import type { DocumentedSetting, Range } from '../limits';
+import { PRICING } from './pricing';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -74,14 +75,14 @@ export const BATCH = {
  */
 export const BATCH_PRICES = {
   /** An interface VPC endpoint, per endpoint, Availability Zone and hour (AWS PrivateLink pricing). */
-  interfaceEndpointHourUsd: 0.01,
+  interfaceEndpointHourUsd: PRICING.interfaceEndpointHourUsd,
   /** A standard-resolution CloudWatch alarm, per month (CloudWatch pricing). */
-  alarmMonthUsd: 0.1,
+  alarmMonthUsd: PRICING.alarmMonthUsd,
   /** A customer-managed KMS key, per month (AWS KMS pricing). */
-  kmsKeyMonthUsd: 1,
+  kmsKeyMonthUsd: PRICING.kmsKeyMonthUsd,
   /** Fargate on Linux/x86_64, per vCPU-hour and per GB-hour (AWS Fargate pricing). */
-  fargateVcpuHourUsd: 0.04048,
-  fargateGbHourUsd: 0.004445,
+  fargateVcpuHourUsd: PRICING.fargateVcpuHourUsd,
+  fargateGbHourUsd: PRICING.fargateGbHourUsd,
 } as const satisfies Record<string, number>;
 
 /**
