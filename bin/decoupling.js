@@ -4,6 +4,14 @@
 require('tsx/cjs');
 const { main } = require('../scripts/decoupling/cli.ts');
 
+// Output piped into a command that stops reading (| head) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {

@@ -2,7 +2,10 @@
  * `npx decoupling`: operate and understand the patterns. One file per command beside this one; this
  * file only declares the commands (commander) and turns errors into one line and an exit code.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PATTERNS } from '../../lib/patterns';
 import { diagramCommand } from './diagram';
 import { CliError, type CliIo, EXIT } from './io';
 import { redriveCancelCommand, redriveCommand, redriveStatusCommand } from './redrive';
@@ -35,6 +38,22 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
       // One line per bad argument: what is wrong and where the usage is.
       outputError: (s, write) => write(`decoupling: ${s.replace(/^error: /, '').trim()} (see --help)\n`),
     });
+
+  // `new` needs the fork tool (scripts/fork.ts), which the project has and a fork of it does not.
+  if (existsSync(path.join(__dirname, 'new.ts')) && existsSync(path.join(__dirname, '..', 'fork.ts'))) {
+    cli
+      .command('new')
+      .description('start a project of your own from one pattern (its folders, what it reuses, the local runtime, tests, CI)')
+      .argument('<pattern>', `the pattern: ${PATTERNS.map((p) => p.name).join(', ')}`)
+      .argument('<dir>', 'a new or empty folder outside this project')
+      .addHelpText('after', EXIT_CODES)
+      .action((pattern, dir) => {
+        const { newCommand } = require(path.join(__dirname, 'new')) as {
+          newCommand: (options: { pattern: string; dir: string }, io: CliIo) => Promise<number>;
+        };
+        run(newCommand({ pattern, dir }, io));
+      });
+  }
 
   const redrive = cli
     .command('redrive')
@@ -90,6 +109,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const cli = program(io, (w) => {
     work = w;
   });
+  if (argv.length === 0) {
+    io.err.write(cli.helpInformation());
+    return EXIT.usage;
+  }
   try {
     await cli.parseAsync([...argv], { from: 'user' });
     if (!work) {

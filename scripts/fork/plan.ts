@@ -88,9 +88,12 @@ function optional(file: string): boolean {
   return /^(test|scenarios|scripts|docs)\//.test(file) && !never(file);
 }
 
-/** What a fork never takes: the fork tool itself, the bench (it measures the whole project), generated files. */
+/**
+ * What a fork never takes: the fork tool itself (and the command that runs it), the bench (it measures
+ * the whole project), generated files, and the decision guide (it compares every pattern).
+ */
 function never(file: string): boolean {
-  return /^(scripts\/fork(\.ts|\/)|scripts\/bench|test\/fork\.test\.ts$|docs\/benchmarks\.md$)/.test(file);
+  return /^(scripts\/fork(\.ts|\/)|scripts\/decoupling\/new\.ts$|scripts\/bench|test\/fork\.test\.ts$|docs\/benchmarks\.md$|docs\/choosing\.md$)/.test(file);
 }
 
 /** The pattern that owns a file by the fixed folder layout, if any. */
