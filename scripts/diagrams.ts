@@ -170,8 +170,20 @@ function labelOf(logicalId: string, resource: DiagramTemplate['Resources'][strin
   return inside.join('/');
 }
 
-/** The verb of an IAM grant on a resource: read, write, or both. */
+/** Actions whose verb says more than read or write. */
+const VERBS: ReadonlyArray<[RegExp, string]> = [
+  [/^batch:SubmitJob$/, 'submits jobs'],
+  [/^states:Start(Sync)?Execution$/, 'starts'],
+  [/^sns:Publish$/, 'publishes'],
+  [/^sqs:SendMessage$/, 'sends'],
+  [/^events:PutEvents$/, 'puts events'],
+  [/^lambda:InvokeFunction$/, 'invokes'],
+];
+
+/** The verb of an IAM grant on a resource: a specific one, or read, write, or both. */
 function accessOf(actions: string[]): string | undefined {
+  const specific = VERBS.find(([pattern]) => actions.some((a) => pattern.test(a)));
+  if (specific) return specific[1];
   const names = actions.map((a) => a.split(':')[1] ?? a);
   const read = names.some((n) => /^(Get|Query|Scan|BatchGet|Receive|List|Describe|Head|Select)/.test(n));
   const write = names.some((n) =>
@@ -198,10 +210,19 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
   };
   const first = (value: unknown) => refs(value).find((id) => nodes.has(id));
 
+  // Queues that only receive what failed elsewhere: redrive targets, failure destinations, rule DLQs.
   const deadLetters = new Set<string>();
   for (const resource of Object.values(resources)) {
-    const redrive = resource.Properties?.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
-    for (const id of refs(redrive?.deadLetterTargetArn)) deadLetters.add(id);
+    const p = resource.Properties ?? {};
+    const targets = (p.Targets as Array<{ DeadLetterConfig?: { Arn?: unknown } }> | undefined) ?? [];
+    for (const value of [
+      (p.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn,
+      (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn,
+      (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination,
+      ...targets.map((t) => t.DeadLetterConfig?.Arn),
+    ]) {
+      for (const id of refs(value)) deadLetters.add(id);
+    }
   }
   for (const [id, resource] of Object.entries(resources)) {
     const type = TYPES[resource.Type];
@@ -212,11 +233,24 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
     nodes.set(id, { id, label: `${labelOf(id, resource)}<br/><small>${what}${fifo}</small>`, kind });
   }
 
-  // Functions by role, for the data-access grants.
+  // What runs with each role, for the data-access grants: functions, Batch job definitions (their job
+  // role), ECS services (their task definition's task role).
   const functionsByRole = new Map<string, string[]>();
+  const addRunner = (role: string, id: string) => functionsByRole.set(role, [...(functionsByRole.get(role) ?? []), id]);
   for (const [id, resource] of Object.entries(resources)) {
-    if (!nodes.has(id) || resource.Type !== 'AWS::Lambda::Function') continue;
-    for (const role of refs(resource.Properties?.Role)) functionsByRole.set(role, [...(functionsByRole.get(role) ?? []), id]);
+    if (!nodes.has(id)) continue;
+    const p = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Lambda::Function') for (const role of refs(p.Role)) addRunner(role, id);
+    if (resource.Type === 'AWS::Batch::JobDefinition') {
+      const container = p.ContainerProperties as { JobRoleArn?: unknown } | undefined;
+      const ecs = p.EcsProperties as { TaskProperties?: Array<{ TaskRoleArn?: unknown }> } | undefined;
+      for (const role of refs([container?.JobRoleArn, ecs?.TaskProperties?.map((t) => t.TaskRoleArn)])) addRunner(role, id);
+    }
+    if (resource.Type === 'AWS::ECS::Service') {
+      for (const taskDefinition of refs(p.TaskDefinition)) {
+        for (const role of refs(resources[taskDefinition]?.Properties?.TaskRoleArn)) addRunner(role, id);
+      }
+    }
   }
   const alarms: string[] = [];
   const external = (id: string, label: string) => {
@@ -307,6 +341,8 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
       case 'AWS::Events::Rule': {
         const bus = first(p.EventBusName);
         if (bus) edge(bus, id, 'matches');
+        // What the pattern names (a job queue, a flow) is where the events come from.
+        for (const source of refs(p.EventPattern)) edge(source, id, 'events');
         for (const target of (p.Targets as Array<{ Arn?: unknown; DeadLetterConfig?: { Arn?: unknown } }> | undefined) ?? []) {
           edge(id, first(target.Arn), 'target');
           edge(id, first(target.DeadLetterConfig?.Arn), 'undeliverable', true);
@@ -333,18 +369,30 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
     }
   }
 
-  // Data access granted to functions: a policy on a function's role naming a diagrammed resource.
+  // Data access granted to what runs with a role: a policy on the role naming a diagrammed resource.
+  // The verbs of every statement on the same resource are joined (reads, writes).
+  const grants = new Map<string, Set<string>>();
   for (const resource of Object.values(resources)) {
     if (resource.Type !== 'AWS::IAM::Policy') continue;
     const p = resource.Properties ?? {};
-    const fns = refs(p.Roles).flatMap((role) => functionsByRole.get(role) ?? []);
+    const runners = refs(p.Roles).flatMap((role) => functionsByRole.get(role) ?? []);
     const statements =
       (p.PolicyDocument as { Statement?: Array<{ Action?: string | string[]; Resource?: unknown }> } | undefined)?.Statement ?? [];
     for (const statement of statements) {
       const verb = accessOf([statement.Action ?? []].flat());
       if (!verb) continue;
-      for (const target of refs(statement.Resource)) for (const fn of fns) edge(fn, target, verb);
+      for (const target of refs(statement.Resource)) {
+        for (const runner of runners) {
+          const key = `${runner} ${target}`;
+          grants.set(key, new Set([...(grants.get(key) ?? []), ...verb.split(', ')]));
+        }
+      }
     }
+  }
+  for (const [key, verbs] of grants) {
+    const [runner, target] = key.split(' ');
+    const ordered = [...verbs].sort((a, b) => (a === 'reads' ? -1 : b === 'reads' ? 1 : a.localeCompare(b)));
+    edge(runner, target, ordered.join(', '));
   }
 
   // What a function is configured to talk to (a broker endpoint, a queue URL, a table name) and no
