@@ -633,6 +633,71 @@ describe('SNS sizes and counts (SNS Developer Guide, "Amazon SNS message attribu
   });
 });
 
+describe('SNS deliveries larger than the subscribed queue accepts (SNS Developer Guide, "Amazon SNS dead-letter queues")', () => {
+  let topicArn: string;
+  beforeAll(async () => {
+    topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('oversize') }))).TopicArn as string;
+  });
+  const small = { MaximumMessageSize: '1024' };
+  /** Subscribes `queue`, with a dead-letter queue when `dlq` is given. */
+  const subscribe = (queue: { arn: string }, raw: boolean, dlq?: { arn: string }) =>
+    local.sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: queue.arn,
+        Attributes: {
+          RawMessageDelivery: String(raw),
+          ...(dlq ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn }) } : {}),
+        },
+      }),
+    );
+
+  test("raw delivery: the message and its attributes over the queue's MaximumMessageSize go to the subscription DLQ, not the queue", async () => {
+    const queue = await createQueue('raw-small', small);
+    const dlq = await createQueue('raw-small-dlq');
+    await subscribe(queue, true, dlq);
+    // 1,014 body bytes + "a" + "String" + "xyz" = 1,024: fits; one byte more does not.
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'f'.repeat(1014), MessageAttributes: { a: str('xyz') } }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'o'.repeat(1015), MessageAttributes: { a: str('xyz') } }));
+    expect((await drain(queue.url)).map((m) => m.body.length)).toEqual([1014]);
+    const dead = await drain(dlq.url);
+    expect(dead.map((m) => m.body)).toEqual(['o'.repeat(1015)]);
+    expect(dead[0].attributes).toEqual({ a: expect.objectContaining({ DataType: 'String', StringValue: 'xyz' }) });
+  });
+
+  test('envelope delivery: the JSON envelope counts, so a message that fits raw can still be too large', async () => {
+    const queue = await createQueue('wrapped-small', small);
+    const dlq = await createQueue('wrapped-small-dlq');
+    await subscribe(queue, false, dlq);
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'w'.repeat(900) }));
+    expect(await drain(queue.url)).toEqual([]);
+    const dead = await drain(dlq.url);
+    expect(dead.map((m) => JSON.parse(m.body))).toEqual([expect.objectContaining({ Type: 'Notification', Message: 'w'.repeat(900) })]);
+  });
+
+  test('without a dead-letter queue the delivery is lost; other subscriptions of the topic still get the message', async () => {
+    const queue = await createQueue('lost-small', small);
+    const roomy = await createQueue('roomy');
+    await subscribe(queue, true);
+    await subscribe(roomy, true);
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'l'.repeat(2000) }));
+    expect(await drain(queue.url)).toEqual([]);
+    expect((await drain(roomy.url)).map((m) => m.body.length)).toContain(2000);
+  });
+
+  test('a dead-letter queue too small for the delivery loses it too', async () => {
+    const queue = await createQueue('both-small', small);
+    const dlq = await createQueue('both-small-dlq', small);
+    await subscribe(queue, true, dlq);
+    await local.sns.send(
+      new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: '1', Message: 'd'.repeat(2000) }] }),
+    );
+    expect(await drain(queue.url)).toEqual([]);
+    expect(await drain(dlq.url)).toEqual([]);
+  });
+});
+
 describe('FIFO high throughput: deduplication per message group (SQS and SNS developer guides)', () => {
   const highThroughput = { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
   const send = (url: string, group: string, body: string, dedup?: string) =>
