@@ -6,7 +6,6 @@ import { StepFunctionsStack } from './step-functions-stack';
 export * from './ingestion-workflow';
 export * from './order-workflow';
 export * from './step-functions-stack';
-export * from './task-helpers';
 export * from './transient-retry';
 export * from './workflow-state-machine';
 
