@@ -12,8 +12,8 @@
 //   message rules of sqsTypes.js (sqs-types.mjs);
 // - a validating layer around fauxqs's action handlers (layer.mjs): message sizes, counts, characters and
 //   attributes (message-guards.mjs), filter policies at Subscribe and SetSubscriptionAttributes
-//   (subscriptions.mjs), FIFO deduplication scopes for queues and topics (fifo.mjs), and the SQS error
-//   codes the SDK names errors after.
+//   (subscriptions.mjs), FIFO deduplication scopes for queues and topics (fifo.mjs), what becomes of each
+//   SNS delivery to SQS (sns-delivery.mjs), and the SQS error codes the SDK names errors after.
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 
@@ -40,12 +40,13 @@ const { guardRouter, mergeGuards, useAwsQueryErrorCodes } = await import(here('l
 const { messageGuards } = await import(here('message-guards.mjs'));
 const { subscriptionGuards } = await import(here('subscriptions.mjs'));
 const { fifoGuards, installQueueDeduplication } = await import(here('fifo.mjs'));
+const { snsDeliveryGuards } = await import(here('sns-delivery.mjs'));
 
 installQueueDeduplication(SqsQueue);
 useAwsQueryErrorCodes(SqsError);
 const handlers = { sqs: {}, sns: {} };
 const deps = { SqsError, SnsError, snsSuccessResponse, escapeXml, handlers, contentBasedDeduplicationId: SqsStore.contentBasedDeduplicationId };
-const guards = mergeGuards(messageGuards(deps), subscriptionGuards(deps), fifoGuards(deps));
+const guards = mergeGuards(messageGuards(deps), subscriptionGuards(deps), fifoGuards(deps), snsDeliveryGuards());
 guardRouter(SqsRouter, guards.sqs, handlers.sqs);
 guardRouter(SnsRouter, guards.sns, handlers.sns);
 

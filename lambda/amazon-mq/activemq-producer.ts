@@ -3,9 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
-import { type BrokerEndpoint, parseEndpoints } from './broker-endpoint';
-import { BrokerAuthenticationError, BrokerUnreachableError, firstLine } from './broker-errors';
-import { type BrokerCredentials, readCredentials, type SecretStage } from './broker-secret';
+import { BrokerAccess, publishWithReconnect } from './broker-access';
+import { BrokerAuthenticationError, firstLine } from './broker-errors';
 import { parseRequest } from './publish-request';
 import { connectStomp, type StompConnection, sendWithReceipt } from './stomp-connection';
 
@@ -14,29 +13,12 @@ const secrets = new SecretsManagerClient({});
 const SECRET_ARN = requireEnv('BROKER_SECRET_ARN');
 const QUEUE = requireEnv('QUEUE_NAME');
 const MAX_MESSAGE_BYTES = positiveIntEnv('MAX_MESSAGE_BYTES', 64 * 1024);
-const ENDPOINTS_SETTING = requireEnv('BROKER_ENDPOINTS');
-
-// Read by the first invocation of an environment (module scope keeps to the SDK client), and read again
-// once when the broker refuses them (the secret was rotated).
-let credentials: Promise<BrokerCredentials> | undefined;
-const currentCredentials = () => {
-  credentials ??= readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-  credentials.catch(() => {
-    credentials = undefined;
-  });
-  return credentials;
-};
-let endpoints: BrokerEndpoint[] | undefined;
-const brokerEndpoints = () => {
-  endpoints ??= parseEndpoints(ENDPOINTS_SETTING);
-  return endpoints;
-};
-let connection: StompConnection | undefined;
-
-/** Connects to the first endpoint that answers (the active broker of an active/standby pair). */
-async function connect(user: BrokerCredentials, stage: SecretStage): Promise<StompConnection> {
-  const problems: string[] = [];
-  for (const endpoint of brokerEndpoints()) {
+const access = new BrokerAccess<StompConnection>({
+  secrets,
+  secretArn: SECRET_ARN,
+  endpoints: requireEnv('BROKER_ENDPOINTS'),
+  engine: 'ActiveMQ',
+  async connect(endpoint, user, whose) {
     try {
       return await connectStomp({
         host: endpoint.host,
@@ -46,24 +28,16 @@ async function connect(user: BrokerCredentials, stage: SecretStage): Promise<Sto
         passcode: user.password,
       });
     } catch (error) {
-      if (error instanceof BrokerAuthenticationError) {
-        throw new BrokerAuthenticationError(`${firstLine(error)} (credentials from secret ${SECRET_ARN}, stage ${stage})`);
-      }
-      problems.push(`${endpoint.url}: ${firstLine(error)}`);
+      if (error instanceof BrokerAuthenticationError) throw new BrokerAuthenticationError(`${firstLine(error)} (${whose})`);
+      throw error;
     }
-  }
-  throw new BrokerUnreachableError(`cannot reach the ActiveMQ broker: ${problems.join('; ')}`);
-}
+  },
+});
+let connection: StompConnection | undefined;
 
 async function openConnection(): Promise<StompConnection> {
   if (connection && !connection.closed()) return connection;
-  try {
-    connection = await connect(await currentCredentials(), 'AWSCURRENT');
-  } catch (error) {
-    if (!(error instanceof BrokerAuthenticationError)) throw error;
-    credentials = undefined;
-    connection = await connect(await currentCredentials(), 'AWSCURRENT');
-  }
+  connection = await access.connectCurrent();
   return connection;
 }
 
@@ -76,15 +50,14 @@ async function openConnection(): Promise<StompConnection> {
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
   const request = parseRequest(event, MAX_MESSAGE_BYTES);
-  if (request.kind === 'check') {
-    const tested = await connect(await readCredentials(secrets, SECRET_ARN, request.stage), request.stage);
-    await tested.close();
-    return { credentials: 'accepted', stage: request.stage };
-  }
+  if (request.kind === 'check') return access.checkCredentials(request.stage);
   const destination = `/queue/${QUEUE}`;
-  for (let attempt = 1; ; attempt++) {
-    const stomp = await openConnection();
-    try {
+  return publishWithReconnect({
+    open: openConnection,
+    forget: () => {
+      connection = undefined;
+    },
+    publish: async (stomp) => {
       await Promise.all(
         request.messages.map((m) =>
           sendWithReceipt(
@@ -98,12 +71,7 @@ export const handler = async (event: unknown, context: Context) => {
       );
       logger.info('published', { queue: QUEUE, count: request.messages.length });
       return { engine: 'ACTIVEMQ', queue: QUEUE, published: request.messages.length };
-    } catch (error) {
-      connection = undefined;
-      await stomp.close().catch(() => undefined);
-      // A connection kept from an earlier invocation may have been closed by the broker: reconnect once.
-      if (attempt >= 2) throw error;
-      logger.warn('publish failed; reconnecting once', { error: firstLine(error) });
-    }
-  }
+    },
+    onRetry: (error) => logger.warn('publish failed; reconnecting once', { error: firstLine(error) }),
+  });
 };

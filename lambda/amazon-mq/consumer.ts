@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
 import { validateJson } from '../shared/validate';
 import { type MqRecord, mqRecords } from './mq-event';
 import { type Order, orderIdOf, orderSchema } from './order';
+import { ProcessedTable } from './processed-table';
 
 const logger = new Logger();
 const dynamodb = new DynamoDBClient({});
-const TABLE = requireEnv('PROCESSED_TABLE_NAME');
-const RETENTION_DAYS = positiveIntEnv('RECORD_RETENTION_DAYS', 14);
+const table = new ProcessedTable(dynamodb, requireEnv('PROCESSED_TABLE_NAME'), positiveIntEnv('RECORD_RETENTION_DAYS', 14));
 
 /** The consumer stopped mid-batch (fault injection): the event source returns the whole batch. */
 export class SimulatedCrash extends Error {
@@ -29,29 +29,13 @@ export class BatchFailed extends Error {
 
 /** Records the order once: a redelivered order that was already processed does no second work. */
 async function processOrder(order: Order, record: MqRecord): Promise<'processed' | 'duplicate'> {
-  const now = Date.now();
-  try {
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: {
-          id: { S: order.orderId },
-          kind: { S: 'order' },
-          engine: { S: record.engine },
-          queue: { S: record.queue },
-          messageId: { S: record.messageId },
-          amountCents: { N: String(order.amountCents) },
-          processedAt: { S: new Date(now).toISOString() },
-          expiresAt: { N: String(Math.floor(now / 1000) + RETENTION_DAYS * 86_400) },
-        },
-        ConditionExpression: 'attribute_not_exists(id)',
-      }),
-    );
-    return 'processed';
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-    throw error;
-  }
+  const written = await table.putOnce(record, {
+    id: order.orderId,
+    kind: 'order',
+    stamp: 'processedAt',
+    fields: { amountCents: { N: String(order.amountCents) } },
+  });
+  return written ? 'processed' : 'duplicate';
 }
 
 /**

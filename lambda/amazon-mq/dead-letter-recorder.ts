@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
 import { mqRecords } from './mq-event';
 import { orderIdOf } from './order';
+import { ProcessedTable } from './processed-table';
 
 const logger = new Logger();
 const dynamodb = new DynamoDBClient({});
-const TABLE = requireEnv('PROCESSED_TABLE_NAME');
-const RETENTION_DAYS = positiveIntEnv('RECORD_RETENTION_DAYS', 14);
+const table = new ProcessedTable(dynamodb, requireEnv('PROCESSED_TABLE_NAME'), positiveIntEnv('RECORD_RETENTION_DAYS', 14));
 /** DynamoDB items are at most 400 KB: bodies are kept up to this many characters. */
 const MAX_BODY_CHARS = 300_000;
 
@@ -33,30 +33,19 @@ export const handler = async (event: unknown, context: Context) => {
   let recorded = 0;
   for (const record of records) {
     const key = orderIdOf(record.text) ?? record.messageId;
-    const now = Date.now();
-    try {
-      await dynamodb.send(
-        new PutItemCommand({
-          TableName: TABLE,
-          Item: {
-            id: { S: `dead-letter#${record.engine}#${key}` },
-            kind: { S: 'dead-letter' },
-            engine: { S: record.engine },
-            queue: { S: record.queue },
-            messageId: { S: record.messageId },
-            reason: { S: reasonOf(record.properties) },
-            body: { S: record.text.slice(0, MAX_BODY_CHARS) },
-            truncated: { BOOL: record.text.length > MAX_BODY_CHARS },
-            deadLetteredAt: { S: new Date(now).toISOString() },
-            expiresAt: { N: String(Math.floor(now / 1000) + RETENTION_DAYS * 86_400) },
-          },
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
+    const written = await table.putOnce(record, {
+      id: `dead-letter#${record.engine}#${key}`,
+      kind: 'dead-letter',
+      stamp: 'deadLetteredAt',
+      fields: {
+        reason: { S: reasonOf(record.properties) },
+        body: { S: record.text.slice(0, MAX_BODY_CHARS) },
+        truncated: { BOOL: record.text.length > MAX_BODY_CHARS },
+      },
+    });
+    if (written) {
       recorded++;
       logger.warn('dead letter recorded', { key, engine: record.engine, queue: record.queue, reason: reasonOf(record.properties) });
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
   return { recorded };

@@ -3,9 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as amqp from 'amqplib';
 import type { Context } from 'aws-lambda';
 import { positiveIntEnv, requireEnv } from '../shared/env';
-import { type BrokerEndpoint, parseEndpoints } from './broker-endpoint';
-import { BrokerAuthenticationError, BrokerUnreachableError, firstLine, PublishError } from './broker-errors';
-import { type BrokerCredentials, readCredentials, type SecretStage } from './broker-secret';
+import { BrokerAccess, publishWithReconnect } from './broker-access';
+import { BrokerAuthenticationError, firstLine, PublishError } from './broker-errors';
 import { parseRequest } from './publish-request';
 
 const logger = new Logger();
@@ -19,21 +18,6 @@ const MAX_MESSAGE_BYTES = positiveIntEnv('MAX_MESSAGE_BYTES', 64 * 1024);
 const ENDPOINTS_SETTING = requireEnv('BROKER_ENDPOINTS');
 const CONNECT_TIMEOUT_MS = 10_000;
 
-// Read by the first invocation of an environment (module scope keeps to the SDK client), and read again
-// once when the broker refuses them (the secret was rotated).
-let credentials: Promise<BrokerCredentials> | undefined;
-const currentCredentials = () => {
-  credentials ??= readCredentials(secrets, SECRET_ARN, 'AWSCURRENT');
-  credentials.catch(() => {
-    credentials = undefined;
-  });
-  return credentials;
-};
-let endpoints: BrokerEndpoint[] | undefined;
-const brokerEndpoints = () => {
-  endpoints ??= parseEndpoints(ENDPOINTS_SETTING);
-  return endpoints;
-};
 let channel: amqp.ConfirmChannel | undefined;
 let model: amqp.ChannelModel | undefined;
 
@@ -47,10 +31,12 @@ export function queueArguments(): Record<string, unknown> {
   };
 }
 
-/** Connects to the first endpoint that answers, as `user`; one-line errors. */
-async function connect(user: BrokerCredentials, stage: SecretStage): Promise<amqp.ChannelModel> {
-  const problems: string[] = [];
-  for (const endpoint of brokerEndpoints()) {
+const access = new BrokerAccess<amqp.ChannelModel>({
+  secrets,
+  secretArn: SECRET_ARN,
+  endpoints: ENDPOINTS_SETTING,
+  engine: 'RabbitMQ',
+  async connect(endpoint, user, whose) {
     try {
       return await amqp.connect(
         {
@@ -67,27 +53,18 @@ async function connect(user: BrokerCredentials, stage: SecretStage): Promise<amq
     } catch (error) {
       const message = firstLine(error);
       if (/ACCESS[-_]REFUSED|403/.test(message)) {
-        throw new BrokerAuthenticationError(
-          `the broker at ${endpoint.url} refused user ${user.username} (credentials from secret ${SECRET_ARN}, stage ${stage}): ${message}`,
-        );
+        throw new BrokerAuthenticationError(`the broker at ${endpoint.url} refused user ${user.username} (${whose}): ${message}`);
       }
-      problems.push(`${endpoint.url}: ${message}`);
+      throw error;
     }
-  }
-  throw new BrokerUnreachableError(`cannot reach the RabbitMQ broker: ${problems.join('; ')}`);
-}
+  },
+});
 
 /** Opens (once per environment) a confirm channel and declares the queue with its dead-letter exchange and queue. */
 async function openChannel(): Promise<amqp.ConfirmChannel> {
   if (channel) return channel;
   await model?.close().catch(() => undefined);
-  try {
-    model = await connect(await currentCredentials(), 'AWSCURRENT');
-  } catch (error) {
-    if (!(error instanceof BrokerAuthenticationError)) throw error;
-    credentials = undefined;
-    model = await connect(await currentCredentials(), 'AWSCURRENT');
-  }
+  model = await access.connectCurrent();
   const opened = await model.createConfirmChannel();
   const forget = () => {
     if (channel === opened) channel = undefined;
@@ -116,14 +93,13 @@ async function openChannel(): Promise<amqp.ConfirmChannel> {
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
   const request = parseRequest(event, MAX_MESSAGE_BYTES);
-  if (request.kind === 'check') {
-    const tested = await connect(await readCredentials(secrets, SECRET_ARN, request.stage), request.stage);
-    await tested.close();
-    return { credentials: 'accepted', stage: request.stage };
-  }
-  for (let attempt = 1; ; attempt++) {
-    const confirm = await openChannel();
-    try {
+  if (request.kind === 'check') return access.checkCredentials(request.stage);
+  return publishWithReconnect({
+    open: openChannel,
+    forget: () => {
+      channel = undefined;
+    },
+    publish: async (confirm) => {
       for (const m of request.messages) {
         confirm.sendToQueue(QUEUE, Buffer.from(m.text), {
           persistent: true,
@@ -137,12 +113,8 @@ export const handler = async (event: unknown, context: Context) => {
       });
       logger.info('published', { queue: QUEUE, count: request.messages.length });
       return { engine: 'RABBITMQ', queue: QUEUE, published: request.messages.length };
-    } catch (error) {
-      channel = undefined;
-      await confirm.close().catch(() => undefined);
-      // A connection kept from an earlier invocation may have been closed by the broker: reconnect once.
-      if (attempt >= 2 || error instanceof PublishError) throw error;
-      logger.warn('publish failed; reconnecting once', { error: firstLine(error) });
-    }
-  }
+    },
+    retryable: (error) => !(error instanceof PublishError),
+    onRetry: (error) => logger.warn('publish failed; reconnecting once', { error: firstLine(error) }),
+  });
 };

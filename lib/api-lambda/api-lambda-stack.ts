@@ -18,7 +18,8 @@ import { ApiGatewayCloudWatchRole } from './cloudwatch-role';
 import { RestCustomDomain } from './custom-domain';
 import { functionAlarms } from './function-alarms';
 import { HttpFrontDoor } from './http-front-door';
-import { type EndpointType, RestFrontDoor, type Throttle } from './rest-front-door';
+import { type EndpointType, RestFrontDoor } from './rest-front-door';
+import type { Throttle } from './throttle';
 import { RegionalWebAcl } from './web-acl';
 import { WebSocketNotifications } from './websocket-notifications';
 

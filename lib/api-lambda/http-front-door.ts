@@ -1,14 +1,12 @@
-import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { thresholdAlarm } from '../shared/alarms';
-import { guardInteger, guardRange } from '../shared/guards';
-import { APIGATEWAY } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
-import type { Throttle } from './rest-front-door';
+import { apiAlarms } from './api-alarms';
+import { guardThrottle, type Throttle } from './throttle';
 
 /** Props of {@link HttpFrontDoor}. */
 export interface HttpFrontDoorProps {
@@ -85,7 +83,7 @@ export class HttpFrontDoor extends Construct {
   public constructor(scope: Construct, id: string, props: HttpFrontDoorProps = {}) {
     super(scope, id);
     this.throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
-    this.guardThrottle('throttle', this.throttle);
+    guardThrottle(this, 'throttle', this.throttle);
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
@@ -118,28 +116,17 @@ export class HttpFrontDoor extends Construct {
       }),
     );
 
-    const period = Duration.minutes(5);
     this.alarms.push(
-      thresholdAlarm(this, 'ServerErrorRateAlarm', {
-        description: 'More than 5% of HTTP API requests failed with 5xx over 5 minutes',
-        metric: this.stage.metricServerError({ period, statistic: 'Average' }),
-        threshold: 0.05,
-        action: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'ClientErrorRateAlarm', {
-        description: 'More than 25% of HTTP API requests were refused with 4xx over 5 minutes',
-        metric: this.stage.metricClientError({ period, statistic: 'Average' }),
-        threshold: 0.25,
-        evaluationPeriods: 2,
-        action: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'LatencyP99Alarm', {
-        description: 'HTTP API p99 latency at or above 3 s for 15 minutes',
-        metric: this.stage.metricLatency({ period, statistic: 'p99' }),
-        threshold: 3000,
-        evaluationPeriods: 3,
-        action: props.alarmAction,
-      }),
+      ...apiAlarms(
+        this,
+        this.stage,
+        {
+          serverErrorRate: 'More than 5% of HTTP API requests failed with 5xx over 5 minutes',
+          clientErrorRate: 'More than 25% of HTTP API requests were refused with 4xx over 5 minutes',
+          latencyP99: 'HTTP API p99 latency at or above 3 s for 15 minutes',
+        },
+        props.alarmAction,
+      ),
     );
   }
 
@@ -153,7 +140,7 @@ export class HttpFrontDoor extends Construct {
     const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: options.authorizer });
     const routeKey = `${method} ${path}`;
     if (options.throttle) {
-      this.guardThrottle(`routeThrottle[${routeKey}]`, options.throttle);
+      guardThrottle(this, `routeThrottle[${routeKey}]`, options.throttle);
       this.routeThrottles[routeKey] = options.throttle;
     }
     if (!options.authorizer) {
@@ -164,11 +151,6 @@ export class HttpFrontDoor extends Construct {
       );
     }
     return route;
-  }
-
-  private guardThrottle(name: string, t: Throttle): void {
-    guardRange(this, `${name}.rateLimit`, t.rateLimit, APIGATEWAY.throttleRate);
-    guardInteger(this, `${name}.burstLimit`, t.burstLimit, APIGATEWAY.throttleBurst);
   }
 
   /** The stage's invoke URL (`https://<api-id>.execute-api.<region>.amazonaws.com/`). */

@@ -5,12 +5,14 @@ import type { PatternDefinition } from '../shared/pattern';
 import { ApiLambdaStack } from './api-lambda-stack';
 import { ENDPOINT_TYPES } from './rest-front-door';
 
+export * from './api-alarms';
 export * from './api-lambda-stack';
 export * from './cloudwatch-role';
 export * from './custom-domain';
 export * from './function-alarms';
 export * from './http-front-door';
 export * from './rest-front-door';
+export * from './throttle';
 export * from './web-acl';
 export * from './websocket-notifications';
 

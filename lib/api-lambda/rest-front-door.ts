@@ -1,26 +1,19 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
-import { thresholdAlarm } from '../shared/alarms';
-import { guardInteger, guardRange, PropError } from '../shared/guards';
+import { guardInteger, PropError } from '../shared/guards';
 import { APIGATEWAY } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
+import { apiAlarms } from './api-alarms';
+import { guardThrottle, type Throttle } from './throttle';
 import type { RegionalWebAcl } from './web-acl';
 
 /** Where a REST API is reachable: a regional endpoint, CloudFront's edge network, or only from a VPC. */
 export const ENDPOINT_TYPES = ['regional', 'edge', 'private'] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
-
-/** A steady-state rate and a burst, as API Gateway throttles them. */
-export interface Throttle {
-  /** Requests per second. */
-  readonly rateLimit: number;
-  /** Requests admitted at once above the rate (token bucket size). */
-  readonly burstLimit: number;
-}
 
 /** Props of {@link RestFrontDoor}. */
 export interface RestFrontDoorProps {
@@ -225,28 +218,18 @@ export class RestFrontDoor extends Construct {
     if (props.webAcl) props.webAcl.associate('StageAssociation', this.stage.stageArn, this.stage);
     else acknowledge(this.stage, 'AwsSolutions-APIG3', 'AWS WAF is optional for this construct; the pattern stack associates its web ACL.');
 
-    const period = Duration.minutes(5);
     this.alarms.push(
-      thresholdAlarm(this, 'ServerErrorRateAlarm', {
-        description: 'More than 5% of REST API requests failed with 5XX over 5 minutes',
-        metric: this.api.metricServerError({ period, statistic: 'Average' }),
-        threshold: 0.05,
-        action: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'ClientErrorRateAlarm', {
-        description: 'More than 25% of REST API requests were refused with 4XX over 5 minutes (bad clients, missing keys, throttling)',
-        metric: this.api.metricClientError({ period, statistic: 'Average' }),
-        threshold: 0.25,
-        evaluationPeriods: 2,
-        action: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'LatencyP99Alarm', {
-        description: 'REST API p99 latency at or above 3 s for 15 minutes',
-        metric: this.api.metricLatency({ period, statistic: 'p99' }),
-        threshold: 3000,
-        evaluationPeriods: 3,
-        action: props.alarmAction,
-      }),
+      ...apiAlarms(
+        this,
+        this.api,
+        {
+          serverErrorRate: 'More than 5% of REST API requests failed with 5XX over 5 minutes',
+          clientErrorRate:
+            'More than 25% of REST API requests were refused with 4XX over 5 minutes (bad clients, missing keys, throttling)',
+          latencyP99: 'REST API p99 latency at or above 3 s for 15 minutes',
+        },
+        props.alarmAction,
+      ),
     );
   }
 
@@ -273,10 +256,7 @@ export class RestFrontDoor extends Construct {
       ['usagePlanThrottle', usagePlanThrottle],
       ...Object.entries(props.methodThrottles ?? {}).map(([path, t]): [string, Throttle] => [`methodThrottles[${path}]`, t]),
     ];
-    for (const [name, t] of throttles) {
-      guardRange(this, `${name}.rateLimit`, t.rateLimit, APIGATEWAY.throttleRate);
-      guardInteger(this, `${name}.burstLimit`, t.burstLimit, APIGATEWAY.throttleBurst);
-    }
+    for (const [name, t] of throttles) guardThrottle(this, name, t);
     for (const path of Object.keys(props.methodThrottles ?? {})) {
       if (!/^\/\S*\/(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|\*)$/.test(path)) {
         throw new PropError(

@@ -8,12 +8,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
 import { thresholdAlarm } from '../shared/alarms';
-import { guardInteger, guardRange } from '../shared/guards';
 import { HandlerFunction } from '../shared/handler-function';
-import { APIGATEWAY } from '../shared/limits';
 import { acknowledge } from '../shared/nag';
 import { SecureTable } from '../shared/secure-table';
-import type { Throttle } from './rest-front-door';
+import { guardThrottle, type Throttle } from './throttle';
 
 /** Props of {@link WebSocketNotifications}. */
 export interface WebSocketNotificationsProps {
@@ -87,8 +85,7 @@ export class WebSocketNotifications extends Construct {
   public constructor(scope: Construct, id: string, props: WebSocketNotificationsProps) {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
-    guardRange(this, 'throttle.rateLimit', throttle.rateLimit, APIGATEWAY.throttleRate);
-    guardInteger(this, 'throttle.burstLimit', throttle.burstLimit, APIGATEWAY.throttleBurst);
+    guardThrottle(this, 'throttle', throttle);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
 

@@ -16,6 +16,11 @@ function typeProperties(from: Field, to: Field): Array<[string, string]> {
   return properties;
 }
 
+/** The `Map` task that writes `from` to the destination field `to`, converted to `to.dataType`. */
+function mapTask(from: Field, to: Field): TaskSpec {
+  return { taskType: 'Map', operator: 'NO_OP', sourceFields: [from.name], destinationField: to.name, properties: typeProperties(from, to) };
+}
+
 /**
  * How source fields become destination fields: `Map` (one field, renamed and converted), `Map_all`
  * (every field as it is), `Merge` (several fields joined by a format) and `Arithmetic` (two numeric
@@ -24,9 +29,7 @@ function typeProperties(from: Field, to: Field): Array<[string, string]> {
 export class Mapping implements FlowOperation {
   /** The source field `from` is written to the destination field `to`, converted to `to.dataType`. */
   public static map(from: Field, to: Field): Mapping {
-    return new Mapping([
-      { taskType: 'Map', operator: 'NO_OP', sourceFields: [from.name], destinationField: to.name, properties: typeProperties(from, to) },
-    ]);
+    return new Mapping([mapTask(from, to)]);
   }
 
   /** Every source field is written as it is (`Map_all`), except `exclude`. */
@@ -54,13 +57,7 @@ export class Mapping implements FlowOperation {
         destinationField: intermediate,
         properties: [['CONCAT_FORMAT', format]],
       },
-      {
-        taskType: 'Map',
-        operator: 'NO_OP',
-        sourceFields: [intermediate],
-        destinationField: to.name,
-        properties: typeProperties({ name: intermediate, dataType: 'string' }, to),
-      },
+      mapTask({ name: intermediate, dataType: 'string' }, to),
     ]);
   }
 
@@ -80,13 +77,7 @@ export class Mapping implements FlowOperation {
         destinationField: intermediate,
         properties: [['MATH_OPERATION_FIELDS_ORDER', intermediate]],
       },
-      {
-        taskType: 'Map',
-        operator: 'NO_OP',
-        sourceFields: [intermediate],
-        destinationField: to.name,
-        properties: typeProperties({ name: intermediate, dataType: 'string' }, to),
-      },
+      mapTask({ name: intermediate, dataType: 'string' }, to),
     ]);
   }
 

@@ -1,7 +1,7 @@
 import type { CfnFlow } from 'aws-cdk-lib/aws-appflow';
 import { PropError } from '../shared/guards';
 import { CONNECTORS } from './connectors';
-import { type FlowIdentity, guardConnectorProfileName, guardObject, type IFlowSource } from './source';
+import { type FlowIdentity, type IFlowSource, saasSourceConfig } from './source';
 
 /** Props of {@link SalesforceSource}. */
 export interface SalesforceSourceProps {
@@ -38,18 +38,14 @@ export class SalesforceSource implements IFlowSource {
   }
 
   public bind(flow: FlowIdentity): CfnFlow.SourceFlowConfigProperty {
-    return {
-      connectorType: this.connector.type,
-      connectorProfileName: guardConnectorProfileName(flow.scope, this.props.connectorProfileName),
-      sourceConnectorProperties: {
-        salesforce: {
-          object: guardObject(flow.scope, this.props.object),
-          dataTransferApi: this.props.dataTransferApi ?? 'AUTOMATIC',
-          enableDynamicFieldUpdate: this.props.enableDynamicFieldUpdate ?? false,
-          includeDeletedRecords: this.props.includeDeletedRecords ?? false,
-        },
+    return saasSourceConfig(flow, this.connector, this.props, (object) => ({
+      salesforce: {
+        object,
+        dataTransferApi: this.props.dataTransferApi ?? 'AUTOMATIC',
+        enableDynamicFieldUpdate: this.props.enableDynamicFieldUpdate ?? false,
+        includeDeletedRecords: this.props.includeDeletedRecords ?? false,
       },
-    };
+    }));
   }
 
   /** Throws unless an event flow reads an object Salesforce publishes events for. */

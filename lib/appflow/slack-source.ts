@@ -1,6 +1,6 @@
 import type { CfnFlow } from 'aws-cdk-lib/aws-appflow';
 import { CONNECTORS } from './connectors';
-import { type FlowIdentity, guardConnectorProfileName, guardObject, type IFlowSource } from './source';
+import { type FlowIdentity, type IFlowSource, saasSourceConfig } from './source';
 
 /** Props of {@link SlackSource}. */
 export interface SlackSourceProps {
@@ -17,10 +17,6 @@ export class SlackSource implements IFlowSource {
   public constructor(private readonly props: SlackSourceProps) {}
 
   public bind(flow: FlowIdentity): CfnFlow.SourceFlowConfigProperty {
-    return {
-      connectorType: this.connector.type,
-      connectorProfileName: guardConnectorProfileName(flow.scope, this.props.connectorProfileName),
-      sourceConnectorProperties: { slack: { object: guardObject(flow.scope, this.props.object) } },
-    };
+    return saasSourceConfig(flow, this.connector, this.props, (object) => ({ slack: { object } }));
   }
 }

@@ -55,3 +55,28 @@ export function guardObject(scope: IConstruct, object: string): string {
   if (object.trim() === '') throw new PropError(scope, 'object', 'is empty: name the object the flow reads (for example Account)');
   return object;
 }
+
+/** What every SaaS source names: the AppFlow connection and the object it reads. */
+export interface SaasSourceProps {
+  /** The AppFlow connection (connector profile), created beforehand. */
+  readonly connectorProfileName: string;
+  /** The connector's object the flow reads. */
+  readonly object: string;
+}
+
+/**
+ * The `SourceFlowConfig` of a SaaS source: the connector's type, the connection name and the object
+ * name once both pass their guards, and the connector's own properties built around the object.
+ */
+export function saasSourceConfig(
+  flow: FlowIdentity,
+  connector: ConnectorSpec,
+  props: SaasSourceProps,
+  properties: (object: string) => CfnFlow.SourceConnectorPropertiesProperty,
+): CfnFlow.SourceFlowConfigProperty {
+  return {
+    connectorType: connector.type,
+    connectorProfileName: guardConnectorProfileName(flow.scope, props.connectorProfileName),
+    sourceConnectorProperties: properties(guardObject(flow.scope, props.object)),
+  };
+}

@@ -1,6 +1,6 @@
 import type { CfnFlow } from 'aws-cdk-lib/aws-appflow';
 import { CONNECTORS } from './connectors';
-import { type FlowIdentity, guardConnectorProfileName, guardObject, type IFlowSource } from './source';
+import { type FlowIdentity, type IFlowSource, saasSourceConfig } from './source';
 
 /** Props of {@link ZendeskSource}. */
 export interface ZendeskSourceProps {
@@ -17,10 +17,6 @@ export class ZendeskSource implements IFlowSource {
   public constructor(private readonly props: ZendeskSourceProps) {}
 
   public bind(flow: FlowIdentity): CfnFlow.SourceFlowConfigProperty {
-    return {
-      connectorType: this.connector.type,
-      connectorProfileName: guardConnectorProfileName(flow.scope, this.props.connectorProfileName),
-      sourceConnectorProperties: { zendesk: { object: guardObject(flow.scope, this.props.object) } },
-    };
+    return saasSourceConfig(flow, this.connector, this.props, (object) => ({ zendesk: { object } }));
   }
 }

@@ -28,84 +28,66 @@ export function isEmail(value: string): boolean {
   return value.length <= 254 && EMAIL.test(value);
 }
 
-/** A key that takes an e-mail address; empty means unset. */
-export function emailKey(name: string, description: string): ContextKey<string> {
-  const allowed = 'an e-mail address such as ops@example.com, or unset';
+/** How a key reads a set value: its typed value, or undefined when the value is not allowed. */
+type Parse<T> = (raw: unknown) => T | undefined;
+
+/**
+ * A key that is unset when its value is undefined (or, with `emptyIsUnset`, the empty string) and is
+ * otherwise what `parse` makes of the value; a value `parse` refuses is a {@link ContextError} naming `allowed`.
+ */
+function contextKey<T>(name: string, description: string, allowed: string, emptyIsUnset: boolean, parse: Parse<T>): ContextKey<T> {
   return {
     name,
     allowed,
     description,
     read(raw) {
-      if (raw === undefined || raw === '') return undefined;
-      if (typeof raw === 'string' && isEmail(raw.trim())) return raw.trim();
-      throw new ContextError(name, raw, allowed);
+      if (raw === undefined || (emptyIsUnset && raw === '')) return undefined;
+      const value = parse(raw);
+      if (value === undefined) throw new ContextError(name, raw, allowed);
+      return value;
     },
   };
+}
+
+/** A key that takes an e-mail address; empty means unset. */
+export function emailKey(name: string, description: string): ContextKey<string> {
+  return contextKey(name, description, 'an e-mail address such as ops@example.com, or unset', true, (raw) =>
+    typeof raw === 'string' && isEmail(raw.trim()) ? raw.trim() : undefined,
+  );
 }
 
 /** A key that takes an https:// URL; empty means unset. */
 export function httpsUrlKey(name: string, description: string): ContextKey<string> {
-  const allowed = 'an https:// URL, or unset';
-  return {
-    name,
-    allowed,
-    description,
-    read(raw) {
-      if (raw === undefined || raw === '') return undefined;
-      if (typeof raw === 'string') {
-        try {
-          const url = new URL(raw);
-          if (url.protocol === 'https:' && url.hostname !== '') return raw;
-        } catch {
-          // reported below
-        }
-      }
-      throw new ContextError(name, raw, allowed);
-    },
-  };
+  return contextKey(name, description, 'an https:// URL, or unset', true, (raw) => {
+    if (typeof raw !== 'string') return undefined;
+    try {
+      const url = new URL(raw);
+      return url.protocol === 'https:' && url.hostname !== '' ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /** A key that takes true or false (booleans from cdk.json, strings from `-c`). */
 export function booleanKey(name: string, description: string): ContextKey<boolean> {
-  const allowed = 'true | false, or unset';
-  return {
-    name,
-    allowed,
-    description,
-    read(raw) {
-      if (raw === undefined) return undefined;
-      if (raw === true || raw === 'true') return true;
-      if (raw === false || raw === 'false') return false;
-      throw new ContextError(name, raw, allowed);
-    },
-  };
+  return contextKey(name, description, 'true | false, or unset', false, (raw) => {
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    return undefined;
+  });
 }
 
 /** A key that takes one of a fixed list of strings. */
 export function oneOfKey<T extends string>(name: string, values: readonly T[], description: string, suffix = ''): ContextKey<T> {
-  const allowed = `${values.join(' | ')}${suffix}`;
-  return {
-    name,
-    allowed,
-    description,
-    read(raw) {
-      if (raw === undefined) return undefined;
-      if (typeof raw === 'string' && (values as readonly string[]).includes(raw)) return raw as T;
-      throw new ContextError(name, raw, allowed);
-    },
-  };
+  return contextKey(name, description, `${values.join(' | ')}${suffix}`, false, (raw) =>
+    typeof raw === 'string' && (values as readonly string[]).includes(raw) ? (raw as T) : undefined,
+  );
 }
 
 /** A key that takes a string matching `pattern` (described by `allowed`); empty means unset. */
 export function stringKey(name: string, pattern: RegExp, allowed: string, description: string): ContextKey<string> {
-  return {
-    name,
-    allowed: `${allowed}, or unset`,
-    description,
-    read(raw) {
-      if (raw === undefined || raw === '') return undefined;
-      if (typeof raw === 'string' && pattern.test(raw.trim())) return raw.trim();
-      throw new ContextError(name, raw, `${allowed}, or unset`);
-    },
-  };
+  return contextKey(name, description, `${allowed}, or unset`, true, (raw) =>
+    typeof raw === 'string' && pattern.test(raw.trim()) ? raw.trim() : undefined,
+  );
 }

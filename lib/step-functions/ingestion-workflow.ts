@@ -1,16 +1,16 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { guardDuration, guardRange, PropError, seconds } from '../shared/guards';
+import { guardDuration, guardRange } from '../shared/guards';
 import { STEP_FUNCTIONS, STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
-import { acknowledge } from '../shared/nag';
+import { acknowledgeFunctionQualifiers, at, ddbNumber, ddbString, guardTaskTimeoutCoversFunction, numberAt } from './task-helpers';
 import { type TransientRetry, transientRetryProps } from './transient-retry';
 import { WorkflowStateMachine } from './workflow-state-machine';
 
@@ -102,10 +102,6 @@ export class IngestionWorkflow extends Construct {
     const timeout = props.timeout ?? Duration.seconds(STEP_FUNCTIONS_DEFAULTS.ingestionTimeoutSeconds);
     this.validate(props.validator, alertThreshold, taskTimeout);
     const retry = props.transientRetry ?? { maxAttempts: 2, maxDelay: Duration.seconds(2) };
-    const at = (path: string) => sfn.JsonPath.stringAt(path);
-    const numberAt = (path: string) => sfn.JsonPath.numberAt(path);
-    const ddbString = (path: string) => tasks.DynamoAttributeValue.fromString(at(path));
-    const ddbNumber = (path: string) => tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.jsonToString(numberAt(path)));
     const timeoutOf = sfn.Timeout.duration(taskTimeout);
 
     const reject = new tasks.SqsSendMessage(this, 'QuarantineReading', {
@@ -210,26 +206,13 @@ export class IngestionWorkflow extends Construct {
       removalPolicy: props.removalPolicy,
       alarmAction: props.alarmAction,
     });
-    const key = props.alerts.masterKey;
-    if (key) key.grant(this.workflow.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
-    const policy = this.workflow.stateMachine.role.node.tryFindChild('DefaultPolicy');
-    const resource = props.validator.node.defaultChild as lambda.CfnFunction | undefined;
-    if (policy && resource) {
-      acknowledge(
-        policy,
-        `AwsSolutions-IAM5[Resource::<${resource.stack.getLogicalId(resource)}.Arn>:*]`,
-        'The Lambda integration grants invoking any version or alias of the validator function (FunctionName:qualifier); the function itself is fixed.',
-      );
-    }
+    this.workflow.grantTopicKey(props.alerts);
+    acknowledgeFunctionQualifiers(this.workflow, props.validator, 'validator function');
   }
 
   private validate(validator: lambda.IFunction, alertThreshold: number, taskTimeout: Duration): void {
     guardRange(this, 'alertThresholdCelsius', alertThreshold, { min: -100, max: 150, unit: '°C' });
     guardDuration(this, 'taskTimeout', taskTimeout, STEP_FUNCTIONS.taskTimeoutSeconds);
-    const fn = validator instanceof lambda.Function ? seconds(validator.timeout) : undefined;
-    const task = seconds(taskTimeout);
-    if (fn !== undefined && task !== undefined && task < fn) {
-      throw new PropError(this, 'taskTimeout', `= ${task} s is shorter than the validator's timeout (${fn} s)`);
-    }
+    guardTaskTimeoutCoversFunction(this, taskTimeout, validator, "the validator's");
   }
 }

@@ -1,7 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -10,7 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { guardDuration, guardInteger, guardRange, PropError, seconds } from '../shared/guards';
 import { SQS, STEP_FUNCTIONS, STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
-import { acknowledge } from '../shared/nag';
+import { acknowledgeFunctionQualifiers, at, ddbNumber, ddbString, guardTaskTimeoutCoversFunction, numberAt } from './task-helpers';
 import { type TransientRetry, transientRetryProps } from './transient-retry';
 import { WorkflowStateMachine } from './workflow-state-machine';
 
@@ -123,10 +123,6 @@ export class OrderWorkflow extends Construct {
     const retryWrites = transientRetryProps(this, 'transientRetry', [sfn.Errors.TASKS_FAILED], props.transientRetry);
     const retryGateway = transientRetryProps(this, 'transientRetry', ['PaymentGatewayUnavailable'], props.transientRetry);
     const timeoutOf = (d: Duration) => sfn.Timeout.duration(d);
-    const at = (path: string) => sfn.JsonPath.stringAt(path);
-    const numberAt = (path: string) => sfn.JsonPath.numberAt(path);
-    const ddbString = (path: string) => tasks.DynamoAttributeValue.fromString(at(path));
-    const ddbNumber = (path: string) => tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.jsonToString(numberAt(path)));
     const reservationKey = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.format('RESERVATION#{}', at('$.sku')));
     const lineItem = { orderId: at('$.orderId'), sku: at('$$.Map.Item.Value.sku'), quantity: numberAt('$$.Map.Item.Value.quantity') };
 
@@ -315,21 +311,8 @@ export class OrderWorkflow extends Construct {
       removalPolicy: props.removalPolicy,
       alarmAction: props.alarmAction,
     });
-    const key = props.notifications.masterKey;
-    if (key) key.grant(this.workflow.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
-    const policy = this.workflow.stateMachine.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      acknowledge(
-        policy,
-        `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(props.payments)}.Arn>:*]`,
-        'The Lambda integration grants invoking any version or alias of the payment function (FunctionName:qualifier); the function itself is fixed.',
-      );
-    }
-  }
-
-  private logicalIdOf(fn: lambda.IFunction): string {
-    const resource = fn.node.defaultChild as lambda.CfnFunction | undefined;
-    return resource ? resource.stack.getLogicalId(resource) : fn.node.id;
+    this.workflow.grantTopicKey(props.notifications);
+    acknowledgeFunctionQualifiers(this.workflow, props.payments, 'payment function');
   }
 
   private validate(
@@ -359,14 +342,12 @@ export class OrderWorkflow extends Construct {
         `= ${approval} s is longer than the approval queue's retention (${retention} s): requests would expire before anyone decides`,
       );
     }
-    const fn = props.payments instanceof lambda.Function ? seconds(props.payments.timeout) : undefined;
-    const task = seconds(values.taskTimeout);
-    if (fn !== undefined && task !== undefined && task < fn) {
-      throw new PropError(
-        this,
-        'taskTimeout',
-        `= ${task} s is shorter than the payment function's timeout (${fn} s): the state would time out while the function still runs`,
-      );
-    }
+    guardTaskTimeoutCoversFunction(
+      this,
+      values.taskTimeout,
+      props.payments,
+      "the payment function's",
+      ': the state would time out while the function still runs',
+    );
   }
 }

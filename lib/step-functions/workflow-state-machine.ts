@@ -1,6 +1,7 @@
 import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from '../shared/alarms';
@@ -136,6 +137,14 @@ export class WorkflowStateMachine extends Construct {
       throttled: alarm('ThrottledAlarm', this.stateMachine.metricThrottled(period), 'an execution was throttled'),
       aborted: alarm('AbortedAlarm', this.stateMachine.metricAborted(period), 'an execution was aborted (stopped)'),
     };
+  }
+
+  /**
+   * Lets the executions publish to `topic` when it is encrypted with a customer-managed key: an SNS
+   * publish task grants sns:Publish, not the use of the topic's key.
+   */
+  public grantTopicKey(topic: sns.ITopic): void {
+    topic.masterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   /** Every state of the definition, nested branches and item processors included, against the guards. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { RestError } from './rest-endpoint';
+import { BatchError } from './rest-endpoint';
 
 /** A compute environment of the template: only what decides whether and where jobs run. */
 export interface ComputeEnvironmentSpec {
@@ -193,23 +193,23 @@ export class BatchScheduler {
 
   /** SubmitJob. */
   public submit(input: Record<string, unknown>): { jobArn: string; jobName: string; jobId: string } {
-    if (this.stopped) throw new RestError('ServerException', 'the local runtime is stopping');
+    if (this.stopped) throw new BatchError('ServerException', 'the local runtime is stopping');
     if (Buffer.byteLength(JSON.stringify(input)) > MAX_PAYLOAD_BYTES) {
-      throw new RestError('ClientException', `the SubmitJob request is larger than ${MAX_PAYLOAD_BYTES} bytes`);
+      throw new BatchError('ClientException', `the SubmitJob request is larger than ${MAX_PAYLOAD_BYTES} bytes`);
     }
     const jobName = String(input.jobName ?? '');
     if (!JOB_NAME.test(jobName)) {
-      throw new RestError(
+      throw new BatchError(
         'ClientException',
         `jobName ${JSON.stringify(jobName)} must be 1 to 128 letters, numbers, hyphens and underscores, starting with a letter or number`,
       );
     }
     const queue = this.queueOf(String(input.jobQueue ?? ''));
-    if (!queue.enabled) throw new RestError('ClientException', `job queue ${queue.name} is DISABLED`);
+    if (!queue.enabled) throw new BatchError('ClientException', `job queue ${queue.name} is DISABLED`);
     const definition = this.definitionOf(String(input.jobDefinition ?? ''));
     const platforms = new Set(queue.computeEnvironments.map((arn) => platformOf(this.environments.get(arn))));
     if (!platforms.has(definition.platform)) {
-      throw new RestError(
+      throw new BatchError(
         'ClientException',
         `job definition ${definition.name} is for ${definition.platform}, but job queue ${queue.name} has ${[...platforms].join(', ')} compute environments`,
       );
@@ -219,14 +219,14 @@ export class BatchScheduler {
     const environment = { ...definition.environment };
     for (const variable of overrides.environment ?? []) {
       if (variable.name.startsWith('AWS_BATCH'))
-        throw new RestError('ClientException', `environment variable ${variable.name}: names starting with AWS_BATCH are reserved`);
+        throw new BatchError('ClientException', `environment variable ${variable.name}: names starting with AWS_BATCH are reserved`);
       environment[variable.name] = String(variable.value);
     }
     const retry = input.retryStrategy as { attempts?: number; evaluateOnExit?: ExitRule[] } | undefined;
     const retryStrategy = retry ? normalizeRetryStrategy(retry) : definition.retryStrategy;
     const timeout = (input.timeout as { attemptDurationSeconds?: number } | undefined)?.attemptDurationSeconds;
     if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60)) {
-      throw new RestError('ClientException', 'timeout.attemptDurationSeconds must be at least 60');
+      throw new BatchError('ClientException', 'timeout.attemptDurationSeconds must be at least 60');
     }
     const jobId = randomUUID();
     const job: Job = {
@@ -256,7 +256,7 @@ export class BatchScheduler {
   /** DescribeJobs: up to 100 job ids (unknown ids are left out). */
   public describe(input: Record<string, unknown>): { jobs: Record<string, unknown>[] } {
     const ids = input.jobs;
-    if (!Array.isArray(ids) || ids.length > 100) throw new RestError('ClientException', 'jobs must list at most 100 job ids');
+    if (!Array.isArray(ids) || ids.length > 100) throw new BatchError('ClientException', 'jobs must list at most 100 job ids');
     return {
       jobs: ids
         .map((id) => this.jobs.get(String(id).split('/').pop() ?? ''))
@@ -267,7 +267,7 @@ export class BatchScheduler {
 
   /** ListJobs: the jobs of a queue in one status (RUNNING by default), or matching filters (any status). */
   public list(input: Record<string, unknown>): { jobSummaryList: Record<string, unknown>[]; nextToken?: string } {
-    if (input.jobQueue === undefined) throw new RestError('ClientException', 'the local runtime lists jobs by jobQueue only');
+    if (input.jobQueue === undefined) throw new BatchError('ClientException', 'the local runtime lists jobs by jobQueue only');
     const queue = this.queueOf(String(input.jobQueue));
     const filters = (input.filters as Array<{ name?: string; values?: string[] }> | undefined) ?? [];
     let selected = [...this.jobs.values()].filter((j) => j.queue.arn === queue.arn);
@@ -297,7 +297,7 @@ export class BatchScheduler {
           selected = selected.filter((j) => j.createdAt > Number(value));
           break;
         default:
-          throw new RestError('ClientException', `filter ${filter.name} is not supported`);
+          throw new BatchError('ClientException', `filter ${filter.name} is not supported`);
       }
     }
     selected.sort((a, b) => b.createdAt - a.createdAt);
@@ -324,7 +324,7 @@ export class BatchScheduler {
   /** TerminateJob: a job not yet finished ends FAILED with the reason; a running attempt gets SIGTERM, then SIGKILL. */
   public terminate(input: Record<string, unknown>): Record<string, never> {
     const job = this.jobs.get(String(input.jobId ?? ''));
-    if (!job) throw new RestError('ClientException', `job ${String(input.jobId)} does not exist`);
+    if (!job) throw new BatchError('ClientException', `job ${String(input.jobId)} does not exist`);
     const reason = String(input.reason ?? 'Terminated');
     if (job.status === 'SUCCEEDED' || job.status === 'FAILED') return {};
     job.terminatedReason = reason;
@@ -342,7 +342,7 @@ export class BatchScheduler {
 
   private queueOf(nameOrArn: string): JobQueueSpec {
     const found = this.queues.get(nameOrArn) ?? [...this.queues.values()].find((q) => q.name === nameOrArn);
-    if (!found) throw new RestError('ClientException', `job queue ${nameOrArn} does not exist`);
+    if (!found) throw new BatchError('ClientException', `job queue ${nameOrArn} does not exist`);
     return found;
   }
 
@@ -350,7 +350,7 @@ export class BatchScheduler {
     const found =
       this.definitions.get(reference) ??
       [...this.definitions.values()].find((d) => d.name === reference || `${d.name}:${d.revision}` === reference);
-    if (!found) throw new RestError('ClientException', `job definition ${reference} does not exist`);
+    if (!found) throw new BatchError('ClientException', `job definition ${reference} does not exist`);
     return found;
   }
 
@@ -556,7 +556,7 @@ function platformOf(environment: ComputeEnvironmentSpec | undefined): 'FARGATE' 
 
 function stringRecord(value: unknown, what: string): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new RestError('ClientException', `${what} must be a map of strings`);
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BatchError('ClientException', `${what} must be a map of strings`);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
 }
 
@@ -564,15 +564,15 @@ function stringRecord(value: unknown, what: string): Record<string, string> {
 export function normalizeRetryStrategy(raw: { attempts?: unknown; evaluateOnExit?: unknown }): RetryStrategy {
   const attempts = Number(raw.attempts ?? 1);
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
-    throw new RestError('ClientException', 'retryStrategy.attempts must be 1 to 10');
+    throw new BatchError('ClientException', 'retryStrategy.attempts must be 1 to 10');
   const rules = (raw.evaluateOnExit as Array<Record<string, unknown>> | undefined) ?? [];
-  if (rules.length > 5) throw new RestError('ClientException', 'retryStrategy.evaluateOnExit holds at most 5 rules');
+  if (rules.length > 5) throw new BatchError('ClientException', 'retryStrategy.evaluateOnExit holds at most 5 rules');
   return {
     attempts,
     evaluateOnExit: rules.map((r) => {
       const action = String(r.action ?? r.Action ?? '').toUpperCase();
       if (action !== 'RETRY' && action !== 'EXIT')
-        throw new RestError('ClientException', `evaluateOnExit action ${JSON.stringify(action)} must be RETRY or EXIT`);
+        throw new BatchError('ClientException', `evaluateOnExit action ${JSON.stringify(action)} must be RETRY or EXIT`);
       const pick = (camel: string, pascal: string) => (r[camel] ?? r[pascal]) as string | undefined;
       return {
         action,

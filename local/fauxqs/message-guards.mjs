@@ -3,18 +3,15 @@
 // request (entry count, ids, the batch total, for SNS also attributes) fails the request; a problem with
 // one SQS entry (or one SNS entry's body) fails that entry only.
 import {
-  SNS_LIMITS,
-  SQS_LIMITS,
   snsAttributes,
   snsBatchEntries,
   snsBatchProblem,
   snsMaxMessageBytes,
   snsPublishProblem,
   sqsBatchProblem,
+  sqsMaxMessageBytes,
   sqsMessageProblem,
 } from './messages.mjs';
-
-const queueMaxBytes = (queue) => Number(queue.attributes.MaximumMessageSize ?? SQS_LIMITS.maxMessageBytes);
 
 /**
  * @param deps.SqsError, deps.SnsError fauxqs's error classes (the routers serialise them)
@@ -33,7 +30,7 @@ export function messageGuards({ SqsError, SnsError, snsSuccessResponse, escapeXm
   function sendMessage(body, [store], next) {
     const queue = store.getQueue(body.QueueUrl);
     if (queue === undefined) return next(); // fauxqs answers QueueDoesNotExist
-    const problem = sqsMessageProblem(body.MessageBody, body.MessageAttributes, queueMaxBytes(queue));
+    const problem = sqsMessageProblem(body.MessageBody, body.MessageAttributes, sqsMaxMessageBytes(queue));
     if (problem) sqsFail(problem);
     return next();
   }
@@ -46,7 +43,7 @@ export function messageGuards({ SqsError, SnsError, snsSuccessResponse, escapeXm
     const failed = [];
     const accepted = [];
     for (const entry of body.Entries) {
-      const problem = sqsMessageProblem(entry.MessageBody, entry.MessageAttributes, queueMaxBytes(queue), true);
+      const problem = sqsMessageProblem(entry.MessageBody, entry.MessageAttributes, sqsMaxMessageBytes(queue), true);
       if (problem) failed.push({ Id: entry.Id, SenderFault: true, Code: problem.code, Message: problem.message });
       else accepted.push(entry);
     }
@@ -57,26 +54,15 @@ export function messageGuards({ SqsError, SnsError, snsSuccessResponse, escapeXm
   }
 
   /**
-   * Publish: the message and its attributes are checked against the topic's limit; raw deliveries to SQS
-   * with more than 10 attributes are discarded, as SNS discards them ("Amazon SNS message attributes").
+   * Publish: the message and its attributes are checked against the topic's limit (what becomes of each
+   * delivery is sns-delivery.mjs's).
    */
   function publish(params, [snsStore], next) {
     const topic = snsStore.getTopic(params.TopicArn);
     if (topic === undefined) return next(); // fauxqs answers NotFound
-    const attributes = snsAttributes(params);
-    const problem = snsPublishProblem(params.Message, attributes, snsMaxMessageBytes(topic));
+    const problem = snsPublishProblem(params.Message, snsAttributes(params), snsMaxMessageBytes(topic));
     if (problem) snsFail(problem);
-    if (Object.keys(attributes).length <= SNS_LIMITS.maxRawSqsAttributes) return next();
-    const getSubscription = snsStore.getSubscription;
-    snsStore.getSubscription = (arn) => {
-      const subscription = getSubscription.call(snsStore, arn);
-      return subscription?.protocol === 'sqs' && subscription.attributes.RawMessageDelivery === 'true' ? undefined : subscription;
-    };
-    try {
-      return next();
-    } finally {
-      delete snsStore.getSubscription;
-    }
+    return next();
   }
 
   /** PublishBatch: request-level checks, then each entry published as Publish would publish it. */

@@ -40,6 +40,9 @@ export function calculateMessageSize(body, attributes) {
   return size;
 }
 
+/** A queue's limit: its MaximumMessageSize attribute (1,024 to 1,048,576 bytes), else 1 MiB. */
+export const sqsMaxMessageBytes = (queue) => Number(queue.attributes.MaximumMessageSize ?? SQS_LIMITS.maxMessageBytes);
+
 const baseType = (dataType) => /^(String|Number|Binary)(\..*)?$/.exec(dataType ?? '')?.[1];
 
 // ---------------------------------------------------------------------------------------------------

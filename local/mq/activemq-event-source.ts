@@ -1,27 +1,16 @@
 import type { IMessage, StompSubscription } from '@stomp/stompjs';
-import type { LocalEventSource, SyncInvoke } from '../services/service';
 import type { DeadLetterPolicy } from './activemq-config';
-import { BatchGatherer, type MqEventSourceStats, pause } from './batch-gatherer';
+import { BatchGatherer, pause } from './batch-gatherer';
+import { MqEventSource, type MqEventSourceSpec } from './mq-event-source';
 import { connectLocalStomp, type LocalStompConnection } from './stomp-client';
 
 /** The redeliveries Lambda's ActiveMQ event source allows before it dead-letters a message. */
 export const ACTIVEMQ_MAXIMUM_REDELIVERIES = 6;
 
 /** An ActiveMQ event source mapping, as the template and the local broker define it. */
-export interface ActiveMqEventSourceSpec {
-  readonly logicalId: string;
-  readonly brokerArn: string;
-  readonly queue: string;
-  readonly host: string;
-  readonly port: number;
-  readonly batchSize: number;
-  readonly batchingWindowMs: number;
-  readonly enabled: boolean;
-  readonly credentials: () => { username: string; password: string };
+export interface ActiveMqEventSourceSpec extends MqEventSourceSpec {
   /** What the template's broker configuration does with dead letters. */
   readonly deadLetters: DeadLetterPolicy;
-  readonly retryDelaySeconds: number;
-  readonly onError: (error: Error) => void;
 }
 
 const STANDARD_HEADERS = new Set([
@@ -51,55 +40,15 @@ const STANDARD_HEADERS = new Set([
  * configuration says, in one transaction with its acknowledgement, or discarded when it is
  * non-persistent and the configuration does not dead-letter those (as ActiveMQ does).
  */
-export class ActiveMqEventSource implements LocalEventSource {
-  public readonly stats: MqEventSourceStats = { batches: 0, received: 0, acknowledged: 0, failedBatches: 0, deadLettered: 0 };
-  private readonly controller = new AbortController();
+export class ActiveMqEventSource extends MqEventSource<ActiveMqEventSourceSpec, IMessage> {
+  protected readonly engine = 'ActiveMQ';
   private readonly failures = new Map<string, number>();
-  private loop?: Promise<void>;
-  private lastProblem = '';
 
-  public constructor(
-    public readonly spec: ActiveMqEventSourceSpec,
-    private readonly invoke: SyncInvoke,
-  ) {}
-
-  public start(): void {
-    if (!this.spec.enabled || this.loop) return;
-    this.loop = this.run();
+  protected refusedCredentials(message: string): boolean {
+    return /password|user ?name/i.test(message);
   }
 
-  public async stop(): Promise<void> {
-    this.controller.abort();
-    await this.loop;
-  }
-
-  private report(problem: string): void {
-    if (problem === this.lastProblem) return;
-    this.lastProblem = problem;
-    this.spec.onError(new Error(`Amazon MQ event source ${this.spec.logicalId} (ActiveMQ queue ${this.spec.queue}): ${problem}`));
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.controller.signal;
-    while (!signal.aborted) {
-      try {
-        await this.session(signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        const message = (error as Error).message.split('\n')[0];
-        if (/password|user ?name/i.test(message)) {
-          this.report(
-            `EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`,
-          );
-          return;
-        }
-        this.report(`PROBLEM: ${message}; retrying`);
-        await pause(1000, signal);
-      }
-    }
-  }
-
-  private async session(signal: AbortSignal): Promise<void> {
+  protected async session(signal: AbortSignal): Promise<void> {
     const { spec } = this;
     const user = spec.credentials();
     const connection = await connectLocalStomp(spec.host, spec.port, user.username, user.password);
@@ -111,11 +60,7 @@ export class ActiveMqEventSource implements LocalEventSource {
           'activemq.prefetchSize': String(spec.batchSize),
         });
       let subscription: StompSubscription = subscribe();
-      this.lastProblem = '';
-      for (;;) {
-        const batch = await Promise.race([gatherer.next(signal), connection.dropped]);
-        if (signal.aborted) return;
-        if (batch.length === 0) continue;
+      await this.poll(gatherer, connection.dropped, signal, async (batch) => {
         const ok = await this.process(connection, batch);
         if (!ok) {
           // Unacknowledged messages return to the queue when their subscription closes: redelivery.
@@ -124,7 +69,7 @@ export class ActiveMqEventSource implements LocalEventSource {
           gatherer.clear();
           subscription = subscribe();
         }
-      }
+      });
     } finally {
       await connection.client.deactivate().catch(() => undefined);
     }
@@ -133,8 +78,6 @@ export class ActiveMqEventSource implements LocalEventSource {
   /** Invokes the function with a batch; true when it succeeded (the batch is acknowledged). */
   private async process(connection: LocalStompConnection, batch: IMessage[]): Promise<boolean> {
     const { spec } = this;
-    this.stats.batches++;
-    this.stats.received += batch.length;
     const now = Date.now();
     const event = {
       eventSource: 'aws:mq',
@@ -162,16 +105,13 @@ export class ActiveMqEventSource implements LocalEventSource {
         };
       }),
     };
-    const outcome = await this.invoke(event);
-    if (outcome.ok) {
+    const outcome = await this.invokeBatch(batch, event, () => {
       for (const m of batch) {
         m.ack();
         this.failures.delete(m.headers['message-id']);
       }
-      this.stats.acknowledged += batch.length;
-      return true;
-    }
-    this.stats.failedBatches++;
+    });
+    if (outcome.ok) return true;
     const cause = `${outcome.error.errorType}: ${outcome.error.errorMessage}`;
     for (const m of batch) {
       const id = m.headers['message-id'];

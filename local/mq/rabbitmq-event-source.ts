@@ -1,25 +1,13 @@
 import * as amqp from 'amqplib';
-import type { LocalEventSource, SyncInvoke } from '../services/service';
-import { BatchGatherer, type MqEventSourceStats, pause } from './batch-gatherer';
+import { BatchGatherer, pause } from './batch-gatherer';
+import { MqEventSource, type MqEventSourceSpec } from './mq-event-source';
 
 /** A RabbitMQ event source mapping, as the template and the local broker define it. */
-export interface RabbitMqEventSourceSpec {
-  readonly logicalId: string;
-  readonly brokerArn: string;
-  readonly queue: string;
+export interface RabbitMqEventSourceSpec extends MqEventSourceSpec {
   /** The virtual host the template names (the event key `<queue>::<vhost>`). */
   readonly templateVhost: string;
   /** The local broker's virtual host for this runtime. */
   readonly vhost: string;
-  readonly host: string;
-  readonly port: number;
-  readonly batchSize: number;
-  readonly batchingWindowMs: number;
-  readonly enabled: boolean;
-  /** The broker user of the BASIC_AUTH secret (read when polling starts). */
-  readonly credentials: () => { username: string; password: string };
-  readonly retryDelaySeconds: number;
-  readonly onError: (error: Error) => void;
 }
 
 /** Java's default rendering of a date, as the RabbitMQ event shows `timestamp`. */
@@ -51,55 +39,14 @@ function headerValue(value: unknown): unknown {
  * (negative acknowledgement with requeue) when it fails, so that the quorum queue counts the delivery
  * and dead-letters the message at its delivery limit.
  */
-export class RabbitMqEventSource implements LocalEventSource {
-  public readonly stats: MqEventSourceStats = { batches: 0, received: 0, acknowledged: 0, failedBatches: 0, deadLettered: 0 };
-  private readonly controller = new AbortController();
-  private loop?: Promise<void>;
-  private lastProblem = '';
+export class RabbitMqEventSource extends MqEventSource<RabbitMqEventSourceSpec, amqp.ConsumeMessage> {
+  protected readonly engine = 'RabbitMQ';
 
-  public constructor(
-    public readonly spec: RabbitMqEventSourceSpec,
-    private readonly invoke: SyncInvoke,
-  ) {}
-
-  public start(): void {
-    if (!this.spec.enabled || this.loop) return;
-    this.loop = this.run();
+  protected refusedCredentials(message: string): boolean {
+    return /ACCESS[-_]REFUSED|403/.test(message);
   }
 
-  public async stop(): Promise<void> {
-    this.controller.abort();
-    await this.loop;
-  }
-
-  private report(problem: string): void {
-    if (problem === this.lastProblem) return;
-    this.lastProblem = problem;
-    this.spec.onError(new Error(`Amazon MQ event source ${this.spec.logicalId} (RabbitMQ queue ${this.spec.queue}): ${problem}`));
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.controller.signal;
-    while (!signal.aborted) {
-      try {
-        await this.session(signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        const message = (error as Error).message.split('\n')[0];
-        if (/ACCESS[-_]REFUSED|403/.test(message)) {
-          // Lambda reports EVENT_SOURCE_AUTHN_ERROR and stops this consumer.
-          this.report(
-            `EVENT_SOURCE_AUTHN_ERROR: the broker refused the credentials of the BASIC_AUTH secret (${message}); the mapping stops polling`,
-          );
-          return;
-        }
-        this.report(`PROBLEM: ${message}; retrying`);
-        await pause(1000, signal);
-      }
-    }
-  }
-
-  private async session(signal: AbortSignal): Promise<void> {
+  protected async session(signal: AbortSignal): Promise<void> {
     const { spec } = this;
     const user = spec.credentials();
     const connection = await amqp.connect({
@@ -123,20 +70,10 @@ export class RabbitMqEventSource implements LocalEventSource {
       await channel.prefetch(spec.batchSize);
       const gatherer = new BatchGatherer<amqp.ConsumeMessage>(spec.batchSize, spec.batchingWindowMs);
       await channel.consume(spec.queue, (message) => message && gatherer.push(message), { noAck: false });
-      this.lastProblem = '';
-      for (;;) {
-        const batch = await Promise.race([
-          gatherer.next(signal),
-          channelClosed.then((e) => Promise.reject(e)),
-          closed.then((e) => Promise.reject(e)),
-        ]);
-        if (signal.aborted) {
-          for (const m of batch) channel.nack(m, false, true);
-          return;
-        }
-        if (batch.length === 0) continue;
-        await this.process(channel, batch, signal);
-      }
+      const dropped = Promise.race([channelClosed, closed]).then((e) => Promise.reject(e));
+      dropped.catch(() => undefined);
+      const unseen = await this.poll(gatherer, dropped, signal, (batch) => this.process(channel, batch, signal));
+      for (const m of unseen) channel.nack(m, false, true);
     } finally {
       await connection.close().catch(() => undefined);
     }
@@ -144,8 +81,6 @@ export class RabbitMqEventSource implements LocalEventSource {
 
   private async process(channel: amqp.Channel, batch: amqp.ConsumeMessage[], signal: AbortSignal): Promise<void> {
     const { spec } = this;
-    this.stats.batches++;
-    this.stats.received += batch.length;
     const event = {
       eventSource: 'aws:rmq',
       eventSourceArn: spec.brokerArn,
@@ -176,13 +111,10 @@ export class RabbitMqEventSource implements LocalEventSource {
         }),
       },
     };
-    const outcome = await this.invoke(event);
-    if (outcome.ok) {
+    const outcome = await this.invokeBatch(batch, event, () => {
       for (const m of batch) channel.ack(m);
-      this.stats.acknowledged += batch.length;
-      return;
-    }
-    this.stats.failedBatches++;
+    });
+    if (outcome.ok) return;
     await pause(spec.retryDelaySeconds * 1000, signal);
     for (const m of batch) channel.nack(m, false, true);
   }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type AppFlowCaller, missingGrant } from '../appflow/bucket-access';
-import { RestError, startRestEndpoint } from '../appflow/endpoint';
 import { outputObjects, type S3DestinationSettings } from '../appflow/output';
 import { type FlowRecord, readCsv, readJsonLines } from '../appflow/records';
 import { applyTasks, type FlowTask } from '../appflow/tasks';
+import { RestError, startRestEndpoint } from '../rest-endpoint';
 import type { Created, LocalService, ResourceInput, ServiceHost, ServiceModule, StackContext } from './service';
 
 /** AppFlow's documented limits the local runs enforce (User Guide: "Amazon S3", "Quotas for Amazon AppFlow"). */
@@ -266,27 +266,33 @@ export const appflowService: ServiceModule = {
       },
     });
 
-    const endpoint = await startRestEndpoint('AppFlow', {
-      '/start-flow': (input) => {
-        const flow = flowNamed(input.flowName);
-        if (flow.triggerType !== 'OnDemand') {
-          if (flow.notRun)
-            throw new RestError('UnsupportedOperationException', 400, `Flow ${flow.name} does not run locally: ${flow.notRun}`);
-          flow.status = 'Active';
-          return { flowArn: flow.arn, flowStatus: flow.status };
-        }
-        return { flowArn: flow.arn, flowStatus: flow.status, executionId: startFlow(flow.name) };
-      },
-      '/describe-flow': (input) => publicFlow(flowNamed(input.flowName)),
-      '/list-flows': () => ({ flows: [...flows.values()].map(publicFlow) }),
-      '/describe-flow-execution-records': (input) => {
-        const flow = flowNamed(input.flowName);
-        const max = Number(input.maxResults ?? 20);
-        if (!Number.isInteger(max) || max < 1 || max > 100)
-          throw new RestError('ValidationException', 400, `maxResults ${input.maxResults} is not 1 to 100`);
-        const start = input.nextToken === undefined ? 0 : Number(input.nextToken);
-        const page = flow.executions.slice(start, start + max).map(({ local: _local, ...record }) => record);
-        return { flowExecutions: page, nextToken: start + max < flow.executions.length ? String(start + max) : undefined };
+    const endpoint = await startRestEndpoint({
+      service: 'AppFlow',
+      unsupported: 'UnsupportedOperationException',
+      invalidBody: 'ValidationException',
+      internal: 'InternalServerException',
+      routes: {
+        '/start-flow': (input) => {
+          const flow = flowNamed(input.flowName);
+          if (flow.triggerType !== 'OnDemand') {
+            if (flow.notRun)
+              throw new RestError('UnsupportedOperationException', 400, `Flow ${flow.name} does not run locally: ${flow.notRun}`);
+            flow.status = 'Active';
+            return { flowArn: flow.arn, flowStatus: flow.status };
+          }
+          return { flowArn: flow.arn, flowStatus: flow.status, executionId: startFlow(flow.name) };
+        },
+        '/describe-flow': (input) => publicFlow(flowNamed(input.flowName)),
+        '/list-flows': () => ({ flows: [...flows.values()].map(publicFlow) }),
+        '/describe-flow-execution-records': (input) => {
+          const flow = flowNamed(input.flowName);
+          const max = Number(input.maxResults ?? 20);
+          if (!Number.isInteger(max) || max < 1 || max > 100)
+            throw new RestError('ValidationException', 400, `maxResults ${input.maxResults} is not 1 to 100`);
+          const start = input.nextToken === undefined ? 0 : Number(input.nextToken);
+          const page = flow.executions.slice(start, start + max).map(({ local: _local, ...record }) => record);
+          return { flowExecutions: page, nextToken: start + max < flow.executions.length ? String(start + max) : undefined };
+        },
       },
     });
 

@@ -93,7 +93,9 @@ function optional(file: string): boolean {
  * the whole project), generated files, and the decision guide (it compares every pattern).
  */
 function never(file: string): boolean {
-  return /^(scripts\/fork(\.ts|\/)|scripts\/decoupling\/new\.ts$|scripts\/bench|test\/fork\.test\.ts$|docs\/benchmarks\.md$|docs\/choosing\.md$)/.test(file);
+  return /^(scripts\/fork(\.ts|\/)|scripts\/decoupling\/new\.ts$|scripts\/bench|test\/fork\.test\.ts$|docs\/benchmarks\.md$|docs\/choosing\.md$)/.test(
+    file,
+  );
 }
 
 /** The pattern that owns a file by the fixed folder layout, if any. */

@@ -24,6 +24,7 @@ import { generatePassword } from '../../local/services/secretsmanager';
 import type { StackContext } from '../../local/services/service';
 import type { Template as LocalTemplate } from '../../local/template';
 import { CDK_JSON_CONTEXT, NO_BUNDLING, settings } from '../helpers';
+import { localClient } from '../local-clients';
 
 const FIXTURES = path.join(__dirname, '..', 'local', 'fixtures');
 
@@ -179,7 +180,7 @@ describe('local runtime: Secrets Manager, Amazon MQ without running brokers, Lam
   });
 
   test('secrets: generated value, a pending version and its removal, version stages', async () => {
-    const client = new SecretsManagerClient({ ...runtime.endpoints, endpoint: runtime.endpoints.services.secretsmanager });
+    const client = localClient(runtime, SecretsManagerClient, 'secretsmanager');
     try {
       const described = await client.send(new DescribeSecretCommand({ SecretId: secretName }));
       expect(described.ARN).toMatch(new RegExp(`^arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName}-[A-Za-z0-9]{6}$`));
@@ -208,7 +209,7 @@ describe('local runtime: Secrets Manager, Amazon MQ without running brokers, Lam
   });
 
   test('Lambda Invoke: a result, or the function error with X-Amz-Function-Error; unknown functions are not found', async () => {
-    const client = new LambdaClient({ ...runtime.endpoints, endpoint: runtime.endpoints.services.lambda });
+    const client = localClient(runtime, LambdaClient, 'lambda');
     const name = (id: string) => [...runtime.functions.values()].find((f) => f.spec.logicalId.startsWith(id))?.spec.functionName;
     try {
       const ok = await client.send(new InvokeCommand({ FunctionName: name('Sleeper'), Payload: Buffer.from('{"a":1}') }));

@@ -1,22 +1,10 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type Fauxqs, startFauxqs } from '../../local/emulator';
-import { resolveLocalhostNames } from '../../local/localhost-dns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { main } from '../../scripts/decoupling/cli';
 import type { CliIo } from '../../scripts/decoupling/io';
 import { formatSeconds, Progress } from '../../scripts/decoupling/progress';
+import { useFauxqs } from '../local-clients';
 
-let fauxqs: Fauxqs;
-let sqs: SQSClient;
-
-beforeAll(async () => {
-  resolveLocalhostNames();
-  fauxqs = await startFauxqs();
-  sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-});
-afterAll(async () => {
-  sqs.destroy();
-  await fauxqs.stop();
-});
+const local = useFauxqs();
 
 /** Captured output of one command run. */
 function io(tty = false) {
@@ -34,11 +22,12 @@ function io(tty = false) {
 async function pair(name: string, fifo = false) {
   const suffix = fifo ? '.fifo' : '';
   const attributes = fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' } : {};
-  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: attributes }))).QueueUrl as string;
+  const dlq = (await local.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: attributes })))
+    .QueueUrl as string;
   const dlqArn = `arn:aws:sqs:us-east-1:000000000000:${name}-dlq${suffix}`;
   const redrive = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 });
   const source = (
-    await sqs.send(new CreateQueueCommand({ QueueName: `${name}${suffix}`, Attributes: { ...attributes, RedrivePolicy: redrive } }))
+    await local.sqs.send(new CreateQueueCommand({ QueueName: `${name}${suffix}`, Attributes: { ...attributes, RedrivePolicy: redrive } }))
   ).QueueUrl as string;
   return { dlq, dlqArn, source };
 }
@@ -46,12 +35,12 @@ async function pair(name: string, fifo = false) {
 async function fill(queueUrl: string, count: number) {
   for (let i = 0; i < count; i += 10) {
     const entries = Array.from({ length: Math.min(10, count - i) }, (_, j) => ({ Id: String(j), MessageBody: `m-${i + j}` }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    await local.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
   }
 }
 
 async function depth(queueUrl: string): Promise<number> {
-  const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const a = await local.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
   return Number(a.Attributes?.ApproximateNumberOfMessages);
 }
 
@@ -73,7 +62,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
     const q = await pair('cli-tty');
     await fill(q.dlq, 12);
     const run = io(true);
-    expect(await main(['redrive', '--queue', q.dlqArn, '--endpoint-url', fauxqs.endpoint], run.io)).toBe(0);
+    expect(await main(['redrive', '--queue', q.dlqArn, '--endpoint-url', local.fauxqs.endpoint], run.io)).toBe(0);
     expect(await depth(q.source)).toBe(12);
     const drawn = run.progress.filter((s) => s.startsWith('\r['));
     expect(drawn.length).toBeGreaterThanOrEqual(2);

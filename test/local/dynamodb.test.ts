@@ -43,6 +43,7 @@ import {
   ValidationError,
 } from '../../local/dynamodb/expressions';
 import { type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
+import { fakeClock } from '../fake-clock';
 
 // ---------------------------------------------------------------------------------------------
 // Expressions, without the server.
@@ -1022,29 +1023,6 @@ function idempotentOrders(options: { expiresAfterSeconds?: number; gate?: Promis
     },
   );
   return { handler, runs };
-}
-
-/** Fakes Date only: the SDK's and the server's timers keep running. */
-function fakeClock(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-    now: Date.now(),
-  });
 }
 
 /** The completed idempotency record whose stored result is for `orderId` (record keys are hashes). */

@@ -17,6 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type LocalRuntime, readAssembly, startLocalRuntime } from '../../local/runtime';
 import { CDK_JSON_CONTEXT } from '../helpers';
+import { localClient } from '../local-clients';
 
 /** Rules on the default bus and a custom bus, with SQS (input transformer), SNS, Lambda and Step Functions targets. */
 function fixtureApp(outdir: string, options: { badPattern?: boolean } = {}): App {
@@ -110,9 +111,8 @@ describe('local EventBridge service', () => {
     fixtureApp(outdir).synth();
     runtime = await startLocalRuntime({ stacks: readAssembly(outdir), retryDelaySeconds: 0 });
     outputs = runtime.outputs('EventsFixture');
-    const config = { region: runtime.endpoints.region, credentials: runtime.endpoints.credentials };
-    eventbridge = new EventBridgeClient({ ...config, endpoint: runtime.endpoints.services.events });
-    sqsClient = new SQSClient({ ...config, endpoint: runtime.endpoints.sqs });
+    eventbridge = localClient(runtime, EventBridgeClient, 'events');
+    sqsClient = localClient(runtime, SQSClient, 'sqs');
   }, 30_000);
 
   afterAll(async () => {
@@ -178,11 +178,7 @@ describe('local EventBridge service', () => {
     });
 
     // Lambda target on the custom bus (invoked asynchronously, as EventBridge invokes it).
-    const ddb = new DynamoDBClient({
-      region: runtime.endpoints.region,
-      credentials: runtime.endpoints.credentials,
-      endpoint: runtime.endpoints.dynamodb,
-    });
+    const ddb = localClient(runtime, DynamoDBClient, 'dynamodb');
     try {
       let recorded: string[] = [];
       for (let i = 0; i < 50 && recorded.length === 0; i++) {
@@ -195,11 +191,7 @@ describe('local EventBridge service', () => {
     }
 
     // Step Functions target: an execution with the event as input.
-    const stepFunctions = new SFNClient({
-      region: runtime.endpoints.region,
-      credentials: runtime.endpoints.credentials,
-      endpoint: runtime.endpoints.sfn,
-    });
+    const stepFunctions = localClient(runtime, SFNClient, 'sfn');
     try {
       const executions = await stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: outputs.MachineArn }));
       expect(executions.executions).toHaveLength(1);

@@ -8,7 +8,6 @@ import {
   PublishCommand,
   type PublishCommandInput,
   SetSubscriptionAttributesCommand,
-  SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import {
@@ -18,33 +17,17 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Fauxqs, startFauxqs } from '../../local/emulator';
+import { useFauxqs } from '../local-clients';
 
-let fauxqs: Fauxqs;
-let sqs: SQSClient;
-let sns: SNSClient;
+const local = useFauxqs();
 let unique = 0;
 const name = (prefix: string) => `${prefix}-${++unique}`;
 const queueArn = (queueName: string) => `arn:aws:sqs:us-east-1:000000000000:${queueName}`;
 
-beforeAll(async () => {
-  fauxqs = await startFauxqs();
-  const config = { endpoint: fauxqs.endpoint, region: fauxqs.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  sqs = new SQSClient(config);
-  sns = new SNSClient(config);
-}, 20_000);
-
-afterAll(async () => {
-  sqs?.destroy();
-  sns?.destroy();
-  await fauxqs?.stop();
-});
-
 async function createQueue(prefix: string, attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> {
   const queueName = attributes.FifoQueue === 'true' ? `${name(prefix)}.fifo` : name(prefix);
-  const result = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
+  const result = await local.sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
   return { url: result.QueueUrl as string, arn: queueArn(queueName) };
 }
 
@@ -52,12 +35,14 @@ async function createQueue(prefix: string, attributes: Record<string, string> = 
 async function drain(url: string) {
   const bodies: { body: string; attributes: Record<string, MessageAttributeValue> }[] = [];
   for (;;) {
-    const result = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+    const result = await local.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
     const messages = result.Messages ?? [];
     if (messages.length === 0) return bodies;
     for (const message of messages) {
       bodies.push({ body: message.Body as string, attributes: message.MessageAttributes ?? {} });
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+      await local.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
     }
   }
 }
@@ -88,9 +73,9 @@ async function delivered(
   policy: unknown,
   messages: { id: string; attributes?: Attributes; body?: unknown }[],
 ): Promise<string[]> {
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: name('filter') }))).TopicArn as string;
+  const topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('filter') }))).TopicArn as string;
   const queue = await createQueue('filtered');
-  await sns.send(
+  await local.sns.send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
@@ -100,7 +85,7 @@ async function delivered(
   );
   for (const message of messages) {
     const body = scope === 'MessageBody' ? (typeof message.body === 'string' ? message.body : JSON.stringify(message.body)) : message.id;
-    await sns.send(
+    await local.sns.send(
       new PublishCommand({
         TopicArn: topicArn,
         Message: body,
@@ -254,10 +239,10 @@ describe('SNS filter policies on message attributes (SNS Developer Guide, "Amazo
   });
 
   test('"exists": false matches a message without the key, but not a message without attributes ("Key matching")', async () => {
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: name('exists') }))).TopicArn as string;
+    const topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('exists') }))).TopicArn as string;
     const queue = await createQueue('exists');
     const policy = { store: [{ exists: false }] };
-    await sns.send(
+    await local.sns.send(
       new SubscribeCommand({
         TopicArn: topicArn,
         Protocol: 'sqs',
@@ -265,9 +250,9 @@ describe('SNS filter policies on message attributes (SNS Developer Guide, "Amazo
         Attributes: { FilterPolicy: JSON.stringify(policy), RawMessageDelivery: 'true' },
       }),
     );
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'no-attributes' }));
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'other-key', MessageAttributes: { other: str('x') } }));
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'with-store', MessageAttributes: { store: str('x') } }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'no-attributes' }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'other-key', MessageAttributes: { other: str('x') } }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'with-store', MessageAttributes: { store: str('x') } }));
     expect((await drain(queue.url)).map((m) => m.body)).toEqual(['other-key']);
   });
 });
@@ -356,11 +341,11 @@ describe('filter policies SNS refuses ("Filter policy constraints in Amazon SNS"
   let topicArn: string;
   let queue: { url: string; arn: string };
   beforeAll(async () => {
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: name('policies') }))).TopicArn as string;
+    topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('policies') }))).TopicArn as string;
     queue = await createQueue('policies');
   });
   const subscribe = (policy: unknown, scope = 'MessageAttributes') =>
-    sns.send(
+    local.sns.send(
       new SubscribeCommand({
         TopicArn: topicArn,
         Protocol: 'sqs',
@@ -430,11 +415,11 @@ describe('filter policies SNS refuses ("Filter policy constraints in Amazon SNS"
   });
 
   test('SetSubscriptionAttributes checks the policy against the scope, and the scope against the policy', async () => {
-    const { SubscriptionArn } = await sns.send(
+    const { SubscriptionArn } = await local.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: (await createQueue('set')).arn, ReturnSubscriptionArn: true }),
     );
     const set = (AttributeName: string, AttributeValue: string) =>
-      sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName, AttributeValue }));
+      local.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName, AttributeValue }));
     expect(await refusal(set('FilterPolicy', JSON.stringify({ a: { b: ['x'] } })))).toEqual({
       name: 'InvalidParameterException InvalidParameter',
       message: 'Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy',
@@ -458,7 +443,7 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
     const binary = Buffer.alloc(700, 1); // 700 bytes, 936 in base64
     const fits = 1024 - 'blob'.length - 'Binary'.length - binary.length; // exactly 1,024 bytes
     await expect(
-      sqs.send(
+      local.sqs.send(
         new SendMessageCommand({
           QueueUrl: queue.url,
           MessageBody: 'x'.repeat(fits),
@@ -468,7 +453,7 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
     ).resolves.toBeDefined();
     expect(
       await refusal(
-        sqs.send(
+        local.sqs.send(
           new SendMessageCommand({
             QueueUrl: queue.url,
             MessageBody: 'x'.repeat(fits + 1),
@@ -486,16 +471,20 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
     const queue = await createQueue('attributes');
     const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, str('v')]));
     await expect(
-      sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'ten', MessageAttributes: attributes(10) })),
+      local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'ten', MessageAttributes: attributes(10) })),
     ).resolves.toBeDefined();
     expect(
-      await refusal(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'eleven', MessageAttributes: attributes(11) }))),
+      await refusal(
+        local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'eleven', MessageAttributes: attributes(11) })),
+      ),
     ).toEqual({
       name: 'InvalidParameterValue',
       message: 'Number of message attributes [11] exceeds the allowed maximum [10].',
     });
     expect(
-      await refusal(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'empty', MessageAttributes: { a: str('') } }))),
+      await refusal(
+        local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'empty', MessageAttributes: { a: str('') } })),
+      ),
     ).toEqual({
       name: 'InvalidParameterValue',
       message: "Message (user) attribute 'a' must contain a non-empty value of type 'String'.",
@@ -507,7 +496,7 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
     const half = 512 * 1024;
     expect(
       await refusal(
-        sqs.send(
+        local.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: queue.url,
             Entries: [
@@ -518,7 +507,7 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
         ),
       ),
     ).toEqual({ name: 'BatchRequestTooLong', message: 'Batch requests cannot be longer than 1048576 bytes. You have sent 1048579 bytes.' });
-    const result = await sqs.send(
+    const result = await local.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queue.url,
         Entries: [
@@ -547,7 +536,7 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
 
   test('characters: #x10000 to #x10FFFF (emoji) are accepted in bodies and attribute values; #x0-#x8 and lone surrogates are refused', async () => {
     const queue = await createQueue('chars');
-    await sqs.send(
+    await local.sqs.send(
       new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'party 🎉 \u{10FFFF}', MessageAttributes: { mood: str('😀') } }),
     );
     expect(await drain(queue.url)).toEqual([{ body: 'party 🎉 \u{10FFFF}', attributes: { mood: str('😀') } }]);
@@ -556,11 +545,11 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
       message:
         'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
     };
-    expect(await refusal(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'nul \u0000' })))).toEqual(invalid);
-    expect(await refusal(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'lone \ud83d' })))).toEqual(invalid);
+    expect(await refusal(local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'nul \u0000' })))).toEqual(invalid);
+    expect(await refusal(local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'lone \ud83d' })))).toEqual(invalid);
     expect(
       await refusal(
-        sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'ok', MessageAttributes: { a: str('tab\u0008') } })),
+        local.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'ok', MessageAttributes: { a: str('tab\u0008') } })),
       ),
     ).toEqual({
       name: 'InvalidParameterValue',
@@ -572,17 +561,17 @@ describe('SQS sizes, counts and characters (SQS Developer Guide, "Amazon SQS mes
 describe('SNS sizes and counts (SNS Developer Guide, "Amazon SNS message attributes")', () => {
   let topicArn: string;
   beforeAll(async () => {
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: name('sizes') }))).TopicArn as string;
+    topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('sizes') }))).TopicArn as string;
   });
   const attrs = { attr1: num('1') }; // 5 + 6 + 1 bytes
   const limit = 256 * 1024;
 
   test('Publish counts attributes toward 256 KiB', async () => {
     await expect(
-      sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'a'.repeat(limit - 12), MessageAttributes: attrs })),
+      local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'a'.repeat(limit - 12), MessageAttributes: attrs })),
     ).resolves.toBeDefined();
     expect(
-      await refusal(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'a'.repeat(limit - 11), MessageAttributes: attrs }))),
+      await refusal(local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'a'.repeat(limit - 11), MessageAttributes: attrs }))),
     ).toEqual({
       name: 'InvalidParameterException InvalidParameter',
       message: 'Invalid parameter: Message too long',
@@ -594,19 +583,21 @@ describe('SNS sizes and counts (SNS Developer Guide, "Amazon SNS message attribu
       { Id: '1', Message: 'a'.repeat(limit - 12 - 1 + extra), MessageAttributes: attrs },
       { Id: '2', Message: 'b' },
     ];
-    await expect(sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries(0) }))).resolves.toBeDefined();
-    expect(await refusal(sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries(1) })))).toEqual({
+    await expect(
+      local.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries(0) })),
+    ).resolves.toBeDefined();
+    expect(await refusal(local.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries(1) })))).toEqual({
       name: 'BatchRequestTooLongException BatchRequestTooLong',
       message: 'The length of all the messages put together is more than the limit.',
     });
   });
 
   test('an empty message is refused, alone and in a batch entry; a bad attribute name fails the request', async () => {
-    expect(await refusal(sns.send(new PublishCommand({ TopicArn: topicArn, Message: '' })))).toEqual({
+    expect(await refusal(local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: '' })))).toEqual({
       name: 'InvalidParameterException InvalidParameter',
       message: 'Invalid parameter: Empty message',
     });
-    const result = await sns.send(
+    const result = await local.sns.send(
       new PublishBatchCommand({
         TopicArn: topicArn,
         PublishBatchRequestEntries: [
@@ -620,7 +611,7 @@ describe('SNS sizes and counts (SNS Developer Guide, "Amazon SNS message attribu
       'empty InvalidParameter: Invalid parameter: Empty message',
     ]);
     expect(
-      await refusal(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'x', MessageAttributes: { 'a..b': str('x') } }))),
+      await refusal(local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'x', MessageAttributes: { 'a..b': str('x') } }))),
     ).toEqual({
       name: 'InvalidParameterValueException ParameterValueInvalid',
       message: "Message attribute name can not have successive '.' character.",
@@ -630,22 +621,87 @@ describe('SNS sizes and counts (SNS Developer Guide, "Amazon SNS message attribu
   test('raw delivery to SQS carries at most 10 attributes: with more, that delivery is discarded', async () => {
     const raw = await createQueue('raw');
     const wrapped = await createQueue('wrapped');
-    await sns.send(
+    await local.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: raw.arn, Attributes: { RawMessageDelivery: 'true' } }),
     );
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: wrapped.arn }));
+    await local.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: wrapped.arn }));
     const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, str('v')]));
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'ten', MessageAttributes: attributes(10) }));
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'eleven', MessageAttributes: attributes(11) }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'ten', MessageAttributes: attributes(10) }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'eleven', MessageAttributes: attributes(11) }));
     expect((await drain(raw.url)).map((m) => m.body)).toEqual(['ten']);
     expect((await drain(wrapped.url)).map((m) => JSON.parse(m.body).Message)).toEqual(['ten', 'eleven']);
+  });
+});
+
+describe('SNS deliveries larger than the subscribed queue accepts (SNS Developer Guide, "Amazon SNS dead-letter queues")', () => {
+  let topicArn: string;
+  beforeAll(async () => {
+    topicArn = (await local.sns.send(new CreateTopicCommand({ Name: name('oversize') }))).TopicArn as string;
+  });
+  const small = { MaximumMessageSize: '1024' };
+  /** Subscribes `queue`, with a dead-letter queue when `dlq` is given. */
+  const subscribe = (queue: { arn: string }, raw: boolean, dlq?: { arn: string }) =>
+    local.sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: queue.arn,
+        Attributes: {
+          RawMessageDelivery: String(raw),
+          ...(dlq ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn }) } : {}),
+        },
+      }),
+    );
+
+  test("raw delivery: the message and its attributes over the queue's MaximumMessageSize go to the subscription DLQ, not the queue", async () => {
+    const queue = await createQueue('raw-small', small);
+    const dlq = await createQueue('raw-small-dlq');
+    await subscribe(queue, true, dlq);
+    // 1,014 body bytes + "a" + "String" + "xyz" = 1,024: fits; one byte more does not.
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'f'.repeat(1014), MessageAttributes: { a: str('xyz') } }));
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'o'.repeat(1015), MessageAttributes: { a: str('xyz') } }));
+    expect((await drain(queue.url)).map((m) => m.body.length)).toEqual([1014]);
+    const dead = await drain(dlq.url);
+    expect(dead.map((m) => m.body)).toEqual(['o'.repeat(1015)]);
+    expect(dead[0].attributes).toEqual({ a: expect.objectContaining({ DataType: 'String', StringValue: 'xyz' }) });
+  });
+
+  test('envelope delivery: the JSON envelope counts, so a message that fits raw can still be too large', async () => {
+    const queue = await createQueue('wrapped-small', small);
+    const dlq = await createQueue('wrapped-small-dlq');
+    await subscribe(queue, false, dlq);
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'w'.repeat(900) }));
+    expect(await drain(queue.url)).toEqual([]);
+    const dead = await drain(dlq.url);
+    expect(dead.map((m) => JSON.parse(m.body))).toEqual([expect.objectContaining({ Type: 'Notification', Message: 'w'.repeat(900) })]);
+  });
+
+  test('without a dead-letter queue the delivery is lost; other subscriptions of the topic still get the message', async () => {
+    const queue = await createQueue('lost-small', small);
+    const roomy = await createQueue('roomy');
+    await subscribe(queue, true);
+    await subscribe(roomy, true);
+    await local.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'l'.repeat(2000) }));
+    expect(await drain(queue.url)).toEqual([]);
+    expect((await drain(roomy.url)).map((m) => m.body.length)).toContain(2000);
+  });
+
+  test('a dead-letter queue too small for the delivery loses it too', async () => {
+    const queue = await createQueue('both-small', small);
+    const dlq = await createQueue('both-small-dlq', small);
+    await subscribe(queue, true, dlq);
+    await local.sns.send(
+      new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: '1', Message: 'd'.repeat(2000) }] }),
+    );
+    expect(await drain(queue.url)).toEqual([]);
+    expect(await drain(dlq.url)).toEqual([]);
   });
 });
 
 describe('FIFO high throughput: deduplication per message group (SQS and SNS developer guides)', () => {
   const highThroughput = { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
   const send = (url: string, group: string, body: string, dedup?: string) =>
-    sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: dedup }));
+    local.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: dedup }));
 
   test('DeduplicationScope messageGroup: the same id in two groups delivers both, twice in one group once', async () => {
     const queue = await createQueue('ht', highThroughput);
@@ -669,9 +725,9 @@ describe('FIFO high throughput: deduplication per message group (SQS and SNS dev
       Name: `${name('ht-topic')}.fifo`,
       Attributes: { FifoTopic: 'true', FifoThroughputScope: 'MessageGroup' },
     };
-    const topicArn = (await sns.send(new CreateTopicCommand(topic))).TopicArn as string;
+    const topicArn = (await local.sns.send(new CreateTopicCommand(topic))).TopicArn as string;
     const queue = await createQueue('ht-sub', highThroughput);
-    await sns.send(
+    await local.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: { RawMessageDelivery: 'true' } }),
     );
     for (const [group, body] of [
@@ -679,22 +735,25 @@ describe('FIFO high throughput: deduplication per message group (SQS and SNS dev
       ['g2', 'two'],
       ['g1', 'one again'],
     ]) {
-      await sns.send(new PublishCommand({ TopicArn: topicArn, Message: body, MessageGroupId: group, MessageDeduplicationId: 'same' }));
+      await local.sns.send(
+        new PublishCommand({ TopicArn: topicArn, Message: body, MessageGroupId: group, MessageDeduplicationId: 'same' }),
+      );
     }
     expect((await drain(queue.url)).map((m) => m.body).sort()).toEqual(['one', 'two']);
   });
 
   test('an SNS FIFO topic with the default (Topic) scope deduplicates across groups before any subscriber, standard queues included', async () => {
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: `${name('topic-scope')}.fifo`, Attributes: { FifoTopic: 'true' } })))
-      .TopicArn as string;
+    const topicArn = (
+      await local.sns.send(new CreateTopicCommand({ Name: `${name('topic-scope')}.fifo`, Attributes: { FifoTopic: 'true' } }))
+    ).TopicArn as string;
     const standard = await createQueue('standard-sub');
-    await sns.send(
+    await local.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: standard.arn, Attributes: { RawMessageDelivery: 'true' } }),
     );
-    const first = await sns.send(
+    const first = await local.sns.send(
       new PublishCommand({ TopicArn: topicArn, Message: 'one', MessageGroupId: 'g1', MessageDeduplicationId: 'same' }),
     );
-    const second = await sns.send(
+    const second = await local.sns.send(
       new PublishCommand({ TopicArn: topicArn, Message: 'two', MessageGroupId: 'g2', MessageDeduplicationId: 'same' }),
     );
     expect(second.MessageId).toBe(first.MessageId);

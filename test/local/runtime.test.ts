@@ -18,6 +18,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type LocalRuntime, readAssembly, startLocalRuntime } from '../../local/runtime';
 import { CDK_JSON_CONTEXT } from '../helpers';
+import { localClient } from '../local-clients';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -139,9 +140,8 @@ describe('local runtime on a fixture app', () => {
     fixtureApp(outdir).synth();
     runtime = await startLocalRuntime({ stacks: readAssembly(outdir), retryDelaySeconds: 0 });
     outputs = runtime.outputs('LocalFixture');
-    const config = { region: runtime.endpoints.region, credentials: runtime.endpoints.credentials };
-    ddb = client(new DynamoDBClient({ ...config, endpoint: runtime.endpoints.dynamodb }));
-    sqsClient = client(new SQSClient({ ...config, endpoint: runtime.endpoints.sqs }));
+    ddb = client(localClient(runtime, DynamoDBClient, 'dynamodb'));
+    sqsClient = client(localClient(runtime, SQSClient, 'sqs'));
   }, 30_000);
 
   afterAll(async () => {
@@ -231,9 +231,7 @@ describe('local runtime on a fixture app', () => {
   });
 
   test('SNS to Lambda honours the filter policy; SNS to SQS honours raw delivery and the body filter', async () => {
-    const sns = client(
-      new SNSClient({ region: runtime.endpoints.region, credentials: runtime.endpoints.credentials, endpoint: runtime.endpoints.sns }),
-    );
+    const sns = client(localClient(runtime, SNSClient, 'sns'));
     for (const kind of ['unwanted', 'wanted']) {
       await sns.send(
         new PublishCommand({
@@ -254,9 +252,7 @@ describe('local runtime on a fixture app', () => {
   });
 
   test('S3 notifications: prefix and suffix filters, Lambda and SQS targets, the S3 event shape', async () => {
-    const s3 = client(
-      new S3Client({ region: runtime.endpoints.region, credentials: runtime.endpoints.credentials, endpoint: runtime.endpoints.s3 }),
-    );
+    const s3 = client(localClient(runtime, S3Client, 's3'));
     await s3.send(new PutObjectCommand({ Bucket: outputs.BucketName, Key: 'in/skip.txt', Body: 'x' }));
     await s3.send(new PutObjectCommand({ Bucket: outputs.BucketName, Key: 'in/order 1.json', Body: '{"a":1}' }));
     await s3.send(new PutObjectCommand({ Bucket: outputs.BucketName, Key: 'queue/q.csv', Body: 'a,b' }));
@@ -272,9 +268,7 @@ describe('local runtime on a fixture app', () => {
   });
 
   test('asynchronous invocations are retried, then the event goes to the function dead-letter queue', async () => {
-    const s3 = client(
-      new S3Client({ region: runtime.endpoints.region, credentials: runtime.endpoints.credentials, endpoint: runtime.endpoints.s3 }),
-    );
+    const s3 = client(localClient(runtime, S3Client, 's3'));
     await s3.send(new PutObjectCommand({ Bucket: outputs.BucketName, Key: 'fail/x', Body: 'x' }));
     const [dead] = await receive(outputs.DeadLettersUrl);
     expect(JSON.parse(dead).Records[0].s3.object.key).toBe('fail/x');
@@ -283,9 +277,7 @@ describe('local runtime on a fixture app', () => {
   });
 
   test('Step Functions: Standard execution through Wait (instant locally), Lambda and SQS tasks; Fail state; Express sync', async () => {
-    const sfnClient = client(
-      new SFNClient({ region: runtime.endpoints.region, credentials: runtime.endpoints.credentials, endpoint: runtime.endpoints.sfn }),
-    );
+    const sfnClient = client(localClient(runtime, SFNClient, 'sfn'));
     const started = await sfnClient.send(
       new StartExecutionCommand({ stateMachineArn: outputs.FlowArn, input: JSON.stringify({ kind: 'echo', message: { size: 99 } }) }),
     );

@@ -3,25 +3,19 @@ import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
 import type * as amazonmq from 'aws-cdk-lib/aws-amazonmq';
 import { synthesizeForLocal } from '../../local/assembly';
-import { type LocalRuntime, type StackInput, startLocalRuntime } from '../../local/runtime';
-import { localTarget } from '../../local/target';
+import type { StackInput } from '../../local/runtime';
 import { AMAZON_MQ_STACK, type Engine, runAmazonMqScenario } from '../../scenarios/amazon-mq';
 import { describeWithBrokers } from '../amazon-mq/brokers';
+import { onLocalRuntime } from '../run-locally';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime on the real local brokers, runs the scenario. */
 async function scenarioOn(options: { mutate?: (app: App) => void; afterSynth?: (stack: StackInput) => void; engines?: Engine[] } = {}) {
   const { stacks } = synthesizeForLocal({ mutate: options.mutate, stacks: [AMAZON_MQ_STACK] });
   for (const stack of stacks) options.afterSynth?.(stack);
-  const runtime: LocalRuntime = await startLocalRuntime({ stacks, retryDelaySeconds: 0 });
-  try {
-    const result = await runAmazonMqScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 4 }), {
-      engines: options.engines,
-      orders: 6,
-    });
+  return onLocalRuntime(stacks, 4, async (target, runtime) => {
+    const result = await runAmazonMqScenario(target, { engines: options.engines, orders: 6 });
     return { result, runtime };
-  } finally {
-    await runtime.stop();
-  }
+  });
 }
 
 function stackOf(app: App): Stack {

@@ -1,8 +1,8 @@
 import { synthesizeForLocal } from '../../local/assembly';
-import { type LocalRuntime, type StackInput, startLocalRuntime } from '../../local/runtime';
-import { localTarget } from '../../local/target';
+import type { StackInput } from '../../local/runtime';
 import type { Template } from '../../local/template';
 import { API_LAMBDA_STACK, runApiLambdaScenario } from '../../scenarios/api-lambda';
+import { onLocalRuntime } from '../run-locally';
 
 // Synthesized (and bundled) once; each mutation edits a copy of the template, as a broken deploy would.
 let stack: StackInput;
@@ -13,16 +13,11 @@ beforeAll(() => {
 async function scenarioOn(mutate?: (template: Template) => void) {
   const template = structuredClone(stack.template);
   mutate?.(template);
-  const runtime: LocalRuntime = await startLocalRuntime({ stacks: [{ ...stack, template }], retryDelaySeconds: 0 });
   const lines: string[] = [];
-  try {
-    const result = await runApiLambdaScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), {
-      report: (l) => lines.push(l),
-    });
+  return onLocalRuntime([{ ...stack, template }], 3, async (target, runtime) => {
+    const result = await runApiLambdaScenario(target, { report: (l) => lines.push(l) });
     return { result, lines, notEmulated: runtime.notEmulated };
-  } finally {
-    await runtime.stop();
-  }
+  });
 }
 
 /** The properties of the REST method whose logical id starts with `prefix` (for example `RestApiquotesPOST`). */

@@ -1,30 +1,18 @@
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type Fauxqs, startFauxqs } from '../../local/emulator';
-import { resolveLocalhostNames } from '../../local/localhost-dns';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { redrive } from '../../scenarios/redrive';
+import { useFauxqs } from '../local-clients';
 
-let fauxqs: Fauxqs;
-let sqs: SQSClient;
-
-beforeAll(async () => {
-  resolveLocalhostNames();
-  fauxqs = await startFauxqs();
-  sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-});
-afterAll(async () => {
-  sqs.destroy();
-  await fauxqs.stop();
-});
+const local = useFauxqs();
 
 async function pair(name: string, fifo: boolean) {
   const suffix = fifo ? '.fifo' : '';
   const fifoAttributes = fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' } : {};
   const dlqName = `${name}-dlq${suffix}`;
-  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: fifoAttributes }))).QueueUrl as string;
+  const dlq = (await local.sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: fifoAttributes }))).QueueUrl as string;
   const dlqArn = `arn:aws:sqs:us-east-1:000000000000:${dlqName}`;
   const sourceName = `${name}${suffix}`;
   const source = (
-    await sqs.send(
+    await local.sqs.send(
       new CreateQueueCommand({
         QueueName: sourceName,
         Attributes: { ...fifoAttributes, RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) },
@@ -37,13 +25,13 @@ async function pair(name: string, fifo: boolean) {
 /** Receives a message twice without deleting it, so that the emulator dead-letters it. */
 async function deadLetter(queueUrl: string) {
   for (let i = 0; i < 3; i++) {
-    await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
   }
 }
 
 test('FIFO: message group and deduplication id survive the move, and the source does not drop the message as a duplicate', async () => {
   const q = await pair('fifo-redrive', true);
-  const sent = await sqs.send(
+  const sent = await local.sqs.send(
     new SendMessageCommand({
       QueueUrl: q.source,
       MessageBody: 'poison',
@@ -52,11 +40,13 @@ test('FIFO: message group and deduplication id survive the move, and the source 
     }),
   );
   await deadLetter(q.source);
-  const inDlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.dlq, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 0 }));
+  const inDlq = await local.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: q.dlq, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 0 }),
+  );
   // AWS replaces a dead-lettered FIFO message's deduplication id with its message id.
   expect(inDlq.Messages?.[0].Attributes).toMatchObject({ MessageGroupId: 'g-7', MessageDeduplicationId: sent.MessageId });
 
-  const result = await redrive(sqs, {
+  const result = await redrive(local.sqs, {
     deadLetterQueueUrl: q.dlq,
     deadLetterQueueArn: q.dlqArn,
     sourceQueueUrl: q.source,
@@ -64,7 +54,7 @@ test('FIFO: message group and deduplication id survive the move, and the source 
     timeoutSeconds: 10,
   });
   expect(result).toEqual({ method: 'receive-send-delete', moved: 1 });
-  const back = await sqs.send(
+  const back = await local.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: q.source, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
   );
   expect(back.Messages?.[0]).toMatchObject({
@@ -72,14 +62,14 @@ test('FIFO: message group and deduplication id survive the move, and the source 
     Attributes: { MessageGroupId: 'g-7', MessageDeduplicationId: sent.MessageId },
     MessageAttributes: { kind: { DataType: 'String', StringValue: 'test' } },
   });
-  expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.dlq }))).Messages).toBeUndefined();
+  expect((await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: q.dlq }))).Messages).toBeUndefined();
 });
 
 test('moves what the DLQ held when it started, not what fails again meanwhile', async () => {
   const q = await pair('std-redrive', false);
-  for (let i = 0; i < 12; i++) await sqs.send(new SendMessageCommand({ QueueUrl: q.source, MessageBody: `m${i}` }));
+  for (let i = 0; i < 12; i++) await local.sqs.send(new SendMessageCommand({ QueueUrl: q.source, MessageBody: `m${i}` }));
   for (let i = 0; i < 3; i++) await deadLetter(q.source);
-  const result = await redrive(sqs, {
+  const result = await redrive(local.sqs, {
     deadLetterQueueUrl: q.dlq,
     deadLetterQueueArn: q.dlqArn,
     sourceQueueUrl: q.source,

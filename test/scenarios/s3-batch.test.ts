@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { synthesizeForLocal } from '../../local/assembly';
-import { type LocalRuntime, readAssembly, type StackInput, startLocalRuntime } from '../../local/runtime';
-import { localTarget } from '../../local/target';
+import { readAssembly, type StackInput } from '../../local/runtime';
 import { runS3BatchScenario, S3_BATCH_STACK, type S3BatchPart } from '../../scenarios/s3-batch';
+import { onLocalRuntime } from '../run-locally';
 
 // The app is synthesized once; each mutation test breaks a copy of the cloud assembly on purpose.
 let assemblyDir: string;
@@ -30,16 +30,10 @@ function mutated(mutate: (dir: string, stack: StackInput) => void): StackInput {
 
 /** Runs the scenario (or some of its parts) on a stack; fails a wait after `slackSeconds` without progress. */
 async function scenarioOn(stack: StackInput, parts?: readonly S3BatchPart[], slackSeconds = 5) {
-  const runtime: LocalRuntime = await startLocalRuntime({ stacks: [stack], retryDelaySeconds: 0 });
-  try {
-    const result = await runS3BatchScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds }), {
-      parts,
-      largeObjectBytes: 1024 * 1024,
-    });
+  return onLocalRuntime([stack], slackSeconds, async (target, runtime) => {
+    const result = await runS3BatchScenario(target, { parts, largeObjectBytes: 1024 * 1024 });
     return { result, deliveryProblems: runtime.deliveryProblems };
-  } finally {
-    await runtime.stop();
-  }
+  });
 }
 
 /** The template resource of `type` whose logical id starts with `prefix`. */

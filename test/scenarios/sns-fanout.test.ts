@@ -2,24 +2,19 @@ import type { App, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { synthesizeForLocal } from '../../local/assembly';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { localTarget } from '../../local/target';
 import { runSnsFanoutScenario, SNS_FANOUT_STACK } from '../../scenarios/sns-fanout';
+import { onLocalRuntime } from '../run-locally';
 
 async function scenarioOn(mutate?: (app: App) => void) {
   const { stacks } = synthesizeForLocal({ mutate });
-  const runtime: LocalRuntime = await startLocalRuntime({
-    stacks: stacks.filter((s) => s.stackName === SNS_FANOUT_STACK),
-    retryDelaySeconds: 0,
-  });
-  try {
-    const result = await runSnsFanoutScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), {
-      largePayloadBytes: 300 * 1024,
-    });
-    return { result, deliveryProblems: runtime.deliveryProblems };
-  } finally {
-    await runtime.stop();
-  }
+  return onLocalRuntime(
+    stacks.filter((s) => s.stackName === SNS_FANOUT_STACK),
+    3,
+    async (target, runtime) => {
+      const result = await runSnsFanoutScenario(target, { largePayloadBytes: 300 * 1024 });
+      return { result, deliveryProblems: runtime.deliveryProblems };
+    },
+  );
 }
 
 function find<T>(app: App, pathEnd: string): T {

@@ -2,19 +2,13 @@ import type { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { synthesizeForLocal } from '../../local/assembly';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { localTarget } from '../../local/target';
 import { runSqsDlqScenario, SQS_DLQ_STACK } from '../../scenarios/sqs-dlq';
+import { onLocalRuntime } from '../run-locally';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime, runs the scenario. */
 async function scenarioOn(mutate?: (app: App) => void, variants?: ReadonlyArray<'standard' | 'FIFO'>) {
   const { stacks } = synthesizeForLocal({ mutate, stacks: [SQS_DLQ_STACK] });
-  const runtime: LocalRuntime = await startLocalRuntime({ stacks, retryDelaySeconds: 0 });
-  try {
-    return await runSqsDlqScenario(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), { variants });
-  } finally {
-    await runtime.stop();
-  }
+  return onLocalRuntime(stacks, 3, (target) => runSqsDlqScenario(target, { variants }));
 }
 
 /** The low-level resource of a construct at `path` in the SqsDlq stack. */

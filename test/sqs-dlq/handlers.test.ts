@@ -2,6 +2,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ORDER } from '../../lib/shared/limits';
 import { type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
+import { fakeClock } from '../fake-clock';
 import { FAULTS, FaultInjector } from '../faults';
 
 // The consumers run against the local DynamoDB emulator (real condition expressions and
@@ -82,29 +83,6 @@ const logs: string[] = [];
 let consumer: Handler;
 let fifoConsumer: Handler;
 let limits: { MAX_ITEMS: number; MAX_QUANTITY: number; MAX_UNIT_PRICE_CENTS: number; MAX_TOTAL_CENTS: number };
-
-/** Fakes Date only (the SDK's and the emulator's timers keep running), to let visibility timeouts pass. */
-function fakeClock(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-    now: Date.now(),
-  });
-}
 
 beforeAll(async () => {
   db = await startDynamoDb({
