@@ -6,15 +6,15 @@ import { runSnsFanoutScenario, SNS_FANOUT_STACK } from '../../scenarios/sns-fano
 import { onLocalRuntime } from '../run-locally';
 
 async function scenarioOn(mutate?: (app: App) => void) {
-  const { stacks } = synthesizeForLocal({ mutate });
-  return onLocalRuntime(
-    stacks.filter((s) => s.stackName === SNS_FANOUT_STACK),
-    3,
-    async (target, runtime) => {
+  const assembly = synthesizeForLocal({ mutate, stacks: [SNS_FANOUT_STACK] });
+  try {
+    return await onLocalRuntime(assembly.stacks, 3, async (target, runtime) => {
       const result = await runSnsFanoutScenario(target, { largePayloadBytes: 300 * 1024 });
       return { result, deliveryProblems: runtime.deliveryProblems };
-    },
-  );
+    });
+  } finally {
+    assembly.dispose();
+  }
 }
 
 function find<T>(app: App, pathEnd: string): T {
