@@ -65,9 +65,11 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
     const outputs = await target.outputs(stackName);
     const out = (key: string) => requireOutput(outputs, stackName, key);
     const id = runId();
-    // Waits follow progress: each may go this long without anything new.
+    // Waits follow progress: each may go this long without anything new. Collecting from a queue
+    // sees every delivery as progress, so one polling cycle plus slack is enough; a single outcome
+    // (a recorded payload, a failure record after retries) gets the longer window.
     const deadline = target.slackSeconds + 4 * target.cycleSeconds;
-    const c: Context = { sqs, id, deadline, cycleSeconds: target.cycleSeconds };
+    const c: Context = { sqs, id, deadline: target.slackSeconds + target.cycleSeconds, cycleSeconds: target.cycleSeconds };
 
     const notifications: Notification[] = Array.from({ length: 24 }, (_, i) => {
       const kind = KINDS[i % KINDS.length];
