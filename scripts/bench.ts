@@ -267,7 +267,8 @@ async function main(): Promise<void> {
       const uncached = profile('uncached', { ...ENV, DECOUPLING_BUNDLE_CACHE: 'off' });
       const newModules = [...new Set(COMING.filter((c) => !PATTERNS.some((p) => p.name === c.name)).flatMap((c) => c.modules))];
       const moduleCosts = newModules.length ? moduleLoadCosts(newModules, work.path) : {};
-      sections.push(profileSection(medianProfile(profiles), uncached, synth, moduleCosts));
+      const typical = medianProfile(profiles);
+      sections.push(profileSection(typical, uncached, synth, moduleCosts), leversSection(typical, uncached));
     }
 
     if (args.only.has('tests')) {
@@ -564,6 +565,33 @@ function throughputSection(t: Throughput): string {
     t.sameWorkDifferences.length
       ? `**The same-work loop no longer does what the consumer does** (update \`sameWorkWrites\` in scripts/bench-throughput.ts): ${t.sameWorkDifferences.join('; ')}.`
       : 'The same-work loop left the same items as the consumer (receipts per order, attribute names of every item).',
+    '',
+  ].join('\n');
+}
+
+/** What was found about the synth's cost: the levers applied and the ones left, with this run's numbers. */
+function leversSection(p: SynthProfile, uncached: SynthProfile | undefined): string {
+  const sum = (pick: (x: SynthProfile['patterns'][number]) => number) => p.patterns.reduce((n, x) => n + pick(x), 0);
+  const handlers = sum((x) => x.handlers);
+  const bundledCold = uncached ? uncached.patterns.reduce((n, x) => n + x.bundling, 0) : undefined;
+  const validation = sum((x) => x.validation);
+  const nag = sum((x) => x.nag);
+  const construction = sum((x) => x.construction);
+  return [
+    '## Levers',
+    '',
+    'Applied:',
+    '',
+    `- **Handler bundles are built once per contents** (lib/shared/handler-bundling.ts): ${handlers} handlers took ${ms(sum((x) => x.bundling))} from the cache in this synth${bundledCold === undefined ? '' : ` and ${ms(bundledCold)} with esbuild for each`}; the bundle is built in the cache, so its asset hash no longer depends on the output folder. Bundling was also repeated across the test suite (the whole-app test synthesizes twice, each scenario test once per mutation).`,
+    '- **Only the stacks asked for are built** (`buildApp({ stacks })`): a stack test or a scenario used to build every pattern to get one stack.',
+    '- **Tests**: one jest worker more than cores (the scenario tests wait on local runtimes); the sns-fanout scenario tests run side by side; scenario waits follow progress, so a mutation fails once it stops moving instead of at a fixed deadline.',
+    '',
+    'Not applied, with what they cost in this run:',
+    '',
+    `- CloudFormation Validate's first pass over each template: ${ms(validation)} inside the synth against ${ms(sum((x) => x.validationWarm))} for the same templates warm. The validator is WebAssembly that warms up on the resource types and properties it meets; templates do not validate measurably faster without their Outputs, Metadata, Rules, Conditions or DependsOn, and V8's WebAssembly tiering flags (lazy compilation, no dynamic tiering, a smaller tiering budget, TurboFan only) gave no consistent gain. Its engine set-up (${ms(p.validationEngine)}) is paid by the one-queue app too. Turning validation off would drop a requirement of the project.`,
+    `- cdk-nag: ${ms(nag)} inside the synth, most of it its first walk, where the AwsSolutions rules' \`instanceof\` checks load about forty aws-cdk-lib service modules the app does not use; warm, both packs cost ${ms(sum((x) => x.nagWarm))} over the app. Lives in cdk-nag.`,
+    `- Construction: ${ms(construction)} inside the synth, of which all but ${ms(sum((x) => x.constructionWarm))} is the first use of aws-cdk-lib modules. Node.js 22's compile cache (\`module.enableCompileCache()\`) was tried on Node.js 24 and gave no measurable gain against the noise of this machine; creation stack traces (\`aws:cdk:disable-creation-stack-traces\`) cost about 20 ms for the whole app.`,
+    '- Smaller templates (no `aws:cdk:path` metadata, no tree.json) would trim what the console and tools show, for no measured gain in validation.',
     '',
   ].join('\n');
 }
