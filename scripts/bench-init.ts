@@ -36,12 +36,15 @@ export interface ClientUse {
   readonly wraps?: string;
 }
 
-/** A handler's initialisation against its reference (median milliseconds). */
+/** A handler's initialisation against its reference. */
 export interface InitResult {
   readonly handler: Handler;
   readonly clients: readonly ClientUse[];
+  /** Median milliseconds of each. */
   readonly handlerMs: number;
   readonly referenceMs: number;
+  /** Median of the ratios of each handler run to the reference run next to it. */
+  readonly ratio: number;
 }
 
 interface FunctionResource {
@@ -172,7 +175,11 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Measures each handler against its reference: `runs` fresh processes each, alternating, after one warm-up each. */
+/**
+ * Measures each handler against its reference: `runs` fresh processes each, alternating, after one
+ * warm-up each; the ratio is the median of the pairs' ratios, so that the machine's load drifting
+ * during the run cancels out.
+ */
 export function measureInit(all: readonly Handler[], work: string, runs: number): InitResult[] {
   return all.map((handler, index) => {
     const clients = clientsOf(handler);
@@ -187,6 +194,7 @@ export function measureInit(all: readonly Handler[], work: string, runs: number)
       handlerTimes.push(h);
       referenceTimes.push(r);
     }
-    return { handler, clients, handlerMs: median(handlerTimes), referenceMs: median(referenceTimes) };
+    const ratio = median(handlerTimes.map((h, i) => h / referenceTimes[i]));
+    return { handler, clients, handlerMs: median(handlerTimes), referenceMs: median(referenceTimes), ratio };
   });
 }
