@@ -59,14 +59,16 @@ export class Run {
   /** Runs one step; its return value is the step's detail line. */
   public async step(name: string, fn: () => Promise<string>): Promise<void> {
     this.report(`  … ${name}`);
+    const started = Date.now();
+    const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     try {
       const detail = await fn();
       this.steps.push({ name, ok: true, detail });
-      this.report(`  ✓ ${name}: ${detail}`);
+      this.report(`  ✓ ${name}: ${detail} (${took()})`);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       this.steps.push({ name, ok: false, detail });
-      this.report(`  ✗ ${name}: ${detail}`);
+      this.report(`  ✗ ${name}: ${detail}${error instanceof ScenarioTimeout ? ` (${error.why})` : ''} (${took()})`);
       throw error;
     }
   }
@@ -89,23 +91,119 @@ export function expectThat(condition: boolean, message: string): asserts conditi
   if (!condition) throw new ScenarioError(message);
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
+/** Reports what a probe has seen so far (a count, a set of ids...); a marker that differs from the last is progress. */
+export type Progress = (marker: unknown) => void;
+
+/** Options of {@link eventually}. */
+export interface EventuallyOptions {
+  /**
+   * Milliseconds between probes.
+   * @default 250
+   */
+  readonly intervalMs?: number;
+  /**
+   * Looks (probes) with nothing new that a wait also needs before it fails: on a machine so busy
+   * that one look takes seconds, seconds alone say little.
+   * @default 3
+   */
+  readonly idleProbes?: number;
+  /**
+   * A ceiling on the whole wait, however much progress is reported (a probe whose marker changes
+   * forever cannot hang a run).
+   * @default - 20 times the idle window
+   */
+  readonly maxSeconds?: number;
+}
+
+/** A wait that ran out: nothing new within the idle window (or the ceiling was reached). */
+export class ScenarioTimeout extends ScenarioError {
+  public constructor(
+    message: string,
+    /** The idle window that ran out, in seconds. */
+    public readonly idleSeconds: number,
+    /** The whole wait, in seconds. */
+    public readonly elapsedSeconds: number,
+    /** The last progress marker the probe reported, if any. */
+    public readonly lastProgress: unknown,
+    /** Whether the ceiling (`maxSeconds`) ended the wait rather than the idle window. */
+    public readonly ceiling: boolean,
+  ) {
+    super(message);
+  }
+
+  /** One line on why the wait ended, for progress reports. */
+  public get why(): string {
+    if (this.ceiling) return `still making progress at the ceiling of ${this.elapsedSeconds.toFixed(1)} s`;
+    const last = this.lastProgress === undefined ? 'no progress reported' : `last progress: ${describe(this.lastProgress)}`;
+    return `nothing new for ${this.idleSeconds} s; ${last}`;
+  }
+}
+
+/**
+ * Polls `probe` until it returns a value (not undefined). The deadline follows progress: the wait
+ * fails when `idleSeconds` pass with nothing new, so a slow machine that keeps making progress
+ * passes and a broken configuration fails as soon as it stops moving. The probe reports what it has
+ * seen through its `progress` argument (for example the number of messages collected so far); each
+ * marker that differs from the previous one restarts the idle window. The window also lasts at least
+ * `idleProbes` looks, so that a machine too busy to look often gets as many looks as a quiet one. A
+ * probe that reports nothing waits `idleSeconds` in all, as a fixed deadline would.
+ *
+ * The error names the whole wait: `timed out after <elapsed> s waiting for <what>`.
+ */
+export async function eventually<T>(
+  what: string,
+  idleSeconds: number,
+  probe: (progress: Progress) => Promise<T | undefined>,
+  options: EventuallyOptions | number = {},
+): Promise<T> {
+  const {
+    intervalMs = 250,
+    idleProbes = 3,
+    maxSeconds = 20 * idleSeconds,
+  } = typeof options === 'number' ? { intervalMs: options } : options;
+  const started = Date.now();
+  let idleSince = started;
+  let probesSince = 0;
+  let lastMarker: string | undefined;
+  let lastProgress: unknown;
+  const progress: Progress = (marker) => {
+    const key = JSON.stringify(marker) ?? String(marker);
+    if (key !== lastMarker) {
+      lastMarker = key;
+      lastProgress = marker;
+      idleSince = Date.now();
+      probesSince = 0;
+    }
+  };
   let last: unknown;
   for (;;) {
     try {
-      const value = await probe();
+      probesSince++;
+      const value = await probe(progress);
       if (value !== undefined) return value;
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) {
+    const now = Date.now();
+    const ceiling = now - started > maxSeconds * 1000;
+    if (ceiling || (now - idleSince > idleSeconds * 1000 && probesSince >= idleProbes)) {
       const why = last instanceof Error ? ` (last error: ${last.message})` : '';
-      throw new ScenarioError(`timed out after ${seconds} s waiting for ${what}${why}`);
+      const elapsed = (now - started) / 1000;
+      throw new ScenarioTimeout(
+        `timed out after ${elapsed.toFixed(1)} s waiting for ${what}${why}`,
+        idleSeconds,
+        elapsed,
+        lastProgress,
+        ceiling,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+function describe(marker: unknown): string {
+  const text = typeof marker === 'string' ? marker : JSON.stringify(marker);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** A short id that keeps one run's messages apart from others on a shared stack. */

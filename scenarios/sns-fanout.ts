@@ -65,8 +65,11 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
     const outputs = await target.outputs(stackName);
     const out = (key: string) => requireOutput(outputs, stackName, key);
     const id = runId();
+    // Waits follow progress: each may go this long without anything new. Collecting from a queue
+    // sees every delivery as progress, so one polling cycle plus slack is enough; a single outcome
+    // (a recorded payload, a failure record after retries) gets the longer window.
     const deadline = target.slackSeconds + 4 * target.cycleSeconds;
-    const c: Context = { sqs, id, deadline, cycleSeconds: target.cycleSeconds };
+    const c: Context = { sqs, id, deadline: target.slackSeconds + target.cycleSeconds, cycleSeconds: target.cycleSeconds };
 
     const notifications: Notification[] = Array.from({ length: 24 }, (_, i) => {
       const kind = KINDS[i % KINDS.length];
@@ -111,8 +114,9 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
     });
     await run.step('Lambda subscriber: every notification recorded', async () => {
       const table = out('DeliveriesTableName');
-      const missing = await eventually('the Lambda subscriber to record every notification', deadline, async () => {
+      const missing = await eventually('the Lambda subscriber to record every notification', deadline, async (progress) => {
         const found = await Promise.all([...all].map((n) => delivery(dynamodb, table, n)));
+        progress(found.filter((item) => item !== undefined).length);
         return found.every((item) => item !== undefined) ? [] : undefined;
       });
       run.counters.processed += all.size;
@@ -274,6 +278,7 @@ interface Context {
   readonly cycleSeconds: number;
   /** Only messages whose body contains this are this run's. */
   readonly id: string;
+  /** Seconds a wait may go without anything new. */
   readonly deadline: number;
 }
 
@@ -339,8 +344,9 @@ async function collect(c: Context, queueUrl: string, count: number, key: (m: Mes
     for (const m of mine) got.push(key(m) ?? `unreadable:${m.MessageId}`);
     await deleteMessages(c.sqs, queueUrl, mine);
   };
-  await eventually(`${count} messages in ${queueUrl.split('/').pop()}`, c.deadline, async () => {
+  await eventually(`${count} messages in ${queueUrl.split('/').pop()}`, c.deadline, async (progress) => {
     await receiveOnce(1);
+    progress(got.length);
     return got.length >= count ? got : undefined;
   });
   // One more look after a polling cycle, so that an unexpected extra delivery is noticed.
@@ -352,7 +358,7 @@ async function collect(c: Context, queueUrl: string, count: number, key: (m: Mes
 /** Like {@link collect} for FIFO queues, keeping arrival order and the message group. */
 async function collectInOrder(c: Context, queueUrl: string, count: number): Promise<Array<{ id: string; group: string; seq: number }>> {
   const got: Array<{ id: string; group: string; seq: number }> = [];
-  await eventually(`${count} messages in ${queueUrl.split('/').pop()}`, c.deadline, async () => {
+  await eventually(`${count} messages in ${queueUrl.split('/').pop()}`, c.deadline, async (progress) => {
     const messages =
       (
         await c.sqs.send(
@@ -375,6 +381,7 @@ async function collectInOrder(c: Context, queueUrl: string, count: number): Prom
       queueUrl,
       messages.filter((m) => !m.Body?.includes(c.id)),
     );
+    progress(got.length);
     return got.length >= count ? got : undefined;
   });
   return got;

@@ -175,6 +175,8 @@ async function runVariant(c: VariantContext): Promise<void> {
   const duplicates = good.slice(0, 3);
   const retry = target.retrySeconds(visibility);
   const deadline = (expectedMaxReceives + 1) * (retry + target.cycleSeconds) + target.slackSeconds;
+  // Waits follow progress: each may go one retry cycle plus slack without anything new.
+  const idle = retry + target.cycleSeconds + target.slackSeconds;
 
   await run.step(
     `${label}: send ${good.length} orders, ${duplicates.length} producer retries, ${poison.length} poison messages`,
@@ -195,8 +197,9 @@ async function runVariant(c: VariantContext): Promise<void> {
   );
 
   await run.step(`${label}: every order processed exactly once`, async () => {
-    await eventually(`receipts for ${good.length} orders`, deadline, async () => {
+    await eventually(`receipts for ${good.length} orders`, idle, async (progress) => {
       const counts = await Promise.all(good.map((g) => receiptCount(c, g.orderId)));
+      progress(counts.filter((n) => n >= 1).length);
       return counts.every((n) => n >= 1) ? counts : undefined;
     });
     // Wait out one more retry cycle so that a late duplicate would have time to show.
@@ -210,10 +213,11 @@ async function runVariant(c: VariantContext): Promise<void> {
 
   let deadLetters: Message[] = [];
   await run.step(`${label}: poison messages dead-lettered after exactly ${expectedMaxReceives} receives`, async () => {
-    deadLetters = await collectDeadLetters(c, dlqUrl, poison, tag, deadline);
+    deadLetters = await collectDeadLetters(c, dlqUrl, poison, tag, idle);
     for (const message of deadLetters) {
-      const counts = await eventually(`the consumer's log of ${message.MessageId}`, target.slackSeconds, async () => {
+      const counts = await eventually(`the consumer's log of ${message.MessageId}`, target.slackSeconds, async (progress) => {
         const found = await failedReceiveCounts(c, out('logGroup'), message.MessageId as string);
+        progress(found.length);
         return found.length > 0 && Math.max(...found) >= expectedMaxReceives ? found : undefined;
       }).catch(async () => failedReceiveCounts(c, out('logGroup'), message.MessageId as string));
       const max = counts.length ? Math.max(...counts) : 0;
@@ -280,7 +284,7 @@ async function runVariant(c: VariantContext): Promise<void> {
       timeoutSeconds: deadline,
     });
     expectThat(result.moved >= poison.length, `redrive moved ${result.moved} messages, expected at least ${poison.length}`);
-    const back = await collectDeadLetters(c, dlqUrl, poison, tag, deadline);
+    const back = await collectDeadLetters(c, dlqUrl, poison, tag, idle);
     if (variant.fifo) {
       for (const message of back) {
         const sent = poison.find((p) => message.Body === p.body);
@@ -292,7 +296,11 @@ async function runVariant(c: VariantContext): Promise<void> {
   });
 }
 
-/** Receives until every poison message of this run is seen in the DLQ; holds them invisible. */
+/**
+ * Receives until every poison message of this run is seen in the DLQ; holds them invisible. Progress
+ * is a dead letter found or another failed receive in the consumer's log (each poison message fails
+ * maxReceiveCount times before it is dead-lettered).
+ */
 async function collectDeadLetters(
   c: VariantContext,
   dlqUrl: string,
@@ -301,8 +309,10 @@ async function collectDeadLetters(
   seconds: number,
 ): Promise<Message[]> {
   const found = new Map<string, Message>();
+  const failures = failedReceivesSince(c, c.variant.outputs.logGroup, Date.now(), Math.min(2, c.target.cycleSeconds));
   try {
-    return await eventually(`${poison.length} poison messages in the dead-letter queue`, seconds, async () => {
+    return await eventually(`${poison.length} poison messages in the dead-letter queue`, seconds, async (progress) => {
+      progress([found.size, await failures()]);
       const received = await c.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: dlqUrl,
@@ -346,6 +356,31 @@ async function receiptCount(c: VariantContext, orderId: string): Promise<number>
 async function processedAt(c: VariantContext, orderId: string): Promise<string> {
   const items = await receipts(c, orderId);
   return items[0]?.processedAt?.S ?? '';
+}
+
+/**
+ * Counts the failed receives the consumer logs ("record failed" lines) from `since` on, asking the
+ * log group at most every `everySeconds` (CloudWatch Logs allows few FilterLogEvents calls per second).
+ */
+function failedReceivesSince(c: VariantContext, logGroupOutput: string, since: number, everySeconds: number): () => Promise<number> {
+  const logGroupName = requireOutput(c.outputs, c.stackName, logGroupOutput);
+  let asked = 0;
+  let count = 0;
+  return async () => {
+    if (Date.now() - asked < everySeconds * 1000) return count;
+    asked = Date.now();
+    let total = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await c.logs.send(
+        new FilterLogEventsCommand({ logGroupName, filterPattern: '"record failed"', startTime: since, nextToken }),
+      );
+      total += page.events?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    count = total;
+    return count;
+  };
 }
 
 /** The receive counts the consumer logged for a message's failed attempts ("record failed" lines). */

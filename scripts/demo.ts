@@ -13,7 +13,9 @@ const RETRY_DELAY_SECONDS = 0;
 async function main(): Promise<number> {
   const started = Date.now();
   console.log('synthesizing the app (bundling the handlers)...');
-  const { stacks } = synthesizeForLocal();
+  // A temporary folder: disposed below, and removed by the process's exit however it ends.
+  const assembly = synthesizeForLocal();
+  const { stacks } = assembly;
   console.log(`starting the local runtime for ${stacks.map((s) => s.stackName).join(', ')}...`);
   const runtime = await startLocalRuntime({ stacks, retryDelaySeconds: RETRY_DELAY_SECONDS });
   for (const notice of runtime.notices) console.log(`note: ${notice}`);
@@ -27,6 +29,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await runtime.stop();
+    assembly.dispose();
   }
 
   const rows = results.map((r) => [

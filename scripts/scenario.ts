@@ -86,7 +86,9 @@ async function main(): Promise<number> {
   }
 
   console.log('synthesizing the app...');
-  const { stacks } = synthesizeForLocal({ stacks: [scenario.stack] });
+  // A temporary folder: disposed below, and removed by the process's exit however it ends.
+  const assembly = synthesizeForLocal({ stacks: [scenario.stack] });
+  const { stacks } = assembly;
   const retryDelaySeconds = 0;
   const runtime = await startLocalRuntime({
     stacks,
@@ -105,6 +107,7 @@ async function main(): Promise<number> {
     return result.error ? (result.error.startsWith('TargetError') ? 2 : 1) : 0;
   } finally {
     await runtime.stop();
+    assembly.dispose();
   }
 }
 

@@ -6,15 +6,15 @@ import { runSnsFanoutScenario, SNS_FANOUT_STACK } from '../../scenarios/sns-fano
 import { onLocalRuntime } from '../run-locally';
 
 async function scenarioOn(mutate?: (app: App) => void) {
-  const { stacks } = synthesizeForLocal({ mutate });
-  return onLocalRuntime(
-    stacks.filter((s) => s.stackName === SNS_FANOUT_STACK),
-    3,
-    async (target, runtime) => {
+  const assembly = synthesizeForLocal({ mutate, stacks: [SNS_FANOUT_STACK] });
+  try {
+    return await onLocalRuntime(assembly.stacks, 3, async (target, runtime) => {
       const result = await runSnsFanoutScenario(target, { largePayloadBytes: 300 * 1024 });
       return { result, deliveryProblems: runtime.deliveryProblems };
-    },
-  );
+    });
+  } finally {
+    assembly.dispose();
+  }
 }
 
 function find<T>(app: App, pathEnd: string): T {
@@ -24,8 +24,9 @@ function find<T>(app: App, pathEnd: string): T {
   return found as T;
 }
 
+// Each test runs its own local runtime; they wait mostly on deliveries, so they run side by side.
 describe('sns-fanout scenario on the local runtime', () => {
-  test('passes on the app as synthesized', async () => {
+  test.concurrent('passes on the app as synthesized', async () => {
     const { result, deliveryProblems } = await scenarioOn();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
@@ -34,7 +35,7 @@ describe('sns-fanout scenario on the local runtime', () => {
     expect(deliveryProblems).toEqual([]);
   }, 60_000);
 
-  test('bites when the priority filter policy is removed: the queue receives what it should not', async () => {
+  test.concurrent('bites when the priority filter policy is removed: the queue receives what it should not', async () => {
     const { result } = await scenarioOn((app) => {
       find<sns.CfnSubscription>(app, 'Priority/Queue/DecouplingSnsFanoutNotificationsTopicA49E3489/Resource').addPropertyDeletionOverride(
         'FilterPolicy',
@@ -43,7 +44,7 @@ describe('sns-fanout scenario on the local runtime', () => {
     expect(result.error).toMatch(/^ScenarioError: priority queue: missing .*; not selected but received \w/);
   }, 60_000);
 
-  test('bites when the queue key no longer lets SNS use it: deliveries go to the subscription DLQ, as on AWS', async () => {
+  test.concurrent('bites when the queue key no longer lets SNS use it: deliveries go to the subscription DLQ, as on AWS', async () => {
     const { result, deliveryProblems } = await scenarioOn((app) => {
       const key = find<kms.CfnKey>(app, 'Priority/Key/Resource');
       key.addPropertyOverride('KeyPolicy', {

@@ -7,8 +7,12 @@ import { onLocalRuntime } from '../run-locally';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime, runs the scenario. */
 async function scenarioOn(mutate?: (app: App) => void, variants?: ReadonlyArray<'standard' | 'FIFO'>) {
-  const { stacks } = synthesizeForLocal({ mutate, stacks: [SQS_DLQ_STACK] });
-  return onLocalRuntime(stacks, 3, (target) => runSqsDlqScenario(target, { variants }));
+  const assembly = synthesizeForLocal({ mutate, stacks: [SQS_DLQ_STACK] });
+  try {
+    return await onLocalRuntime(assembly.stacks, 3, (target) => runSqsDlqScenario(target, { variants }));
+  } finally {
+    assembly.dispose();
+  }
 }
 
 /** The low-level resource of a construct at `path` in the SqsDlq stack. */
