@@ -13,6 +13,8 @@ export interface ScenarioDefinition {
   readonly stack: string;
   /** What it proves, in one line. */
   readonly description: string;
+  /** The stack outputs it reads (checked before a run against a deployed stack). */
+  readonly outputs?: readonly string[];
   readonly run: (target: Target, options: ScenarioOptions) => Promise<ScenarioResult>;
 }
 

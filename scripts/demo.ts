@@ -1,8 +1,10 @@
 /**
- * `npm run demo`: synthesizes the app, starts the local runtime on every stack, runs every scenario
- * that can run locally, and prints a summary table and the resources that are not emulated.
- * Offline; no AWS account. Exit code 1 when a scenario fails.
+ * `npm run demo [-- pattern...]`: synthesizes the app, starts the local runtime on the patterns'
+ * stacks, runs their scenarios one after the other with a line per pattern as it goes, and prints a
+ * summary table and the resources that are not emulated. Offline; no AWS account. Exit code 1 when
+ * a scenario fails, 2 for an unknown pattern. `npx decoupling demo` runs the same.
  */
+import { findPattern, PATTERNS } from '../lib/patterns';
 import { synthesizeForLocal } from '../local/assembly';
 import { startLocalRuntime } from '../local/runtime';
 import { localTarget } from '../local/target';
@@ -10,22 +12,40 @@ import { SCENARIOS, type ScenarioResult } from '../scenarios';
 
 const RETRY_DELAY_SECONDS = 0;
 
-async function main(): Promise<number> {
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /**
+   * Patterns to run, by folder name.
+   * @default - every pattern
+   */
+  readonly patterns?: readonly string[];
+  /** Where each line goes. */
+  readonly log: (line: string) => void;
+}
+
+/** Runs the demo; resolves to the exit code (0 every scenario passed, 1 one failed). */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const { log } = options;
   const started = Date.now();
-  console.log('synthesizing the app (bundling the handlers)...');
+  const names = options.patterns?.length ? options.patterns : PATTERNS.map((p) => p.name);
+  const unknown = names.find((name) => !findPattern(name));
+  if (unknown) throw new Error(`unknown pattern ${unknown}: known patterns are ${PATTERNS.map((p) => p.name).join(', ')}`);
+  const scenarios = names.map((name) => SCENARIOS[name]);
+  log(`synthesizing ${names.join(', ')} (bundling the handlers)...`);
   // A temporary folder: disposed below, and removed by the process's exit however it ends.
-  const assembly = synthesizeForLocal();
+  const assembly = synthesizeForLocal({ stacks: scenarios.map((s) => s.stack) });
   const { stacks } = assembly;
-  console.log(`starting the local runtime for ${stacks.map((s) => s.stackName).join(', ')}...`);
+  log(`starting the local runtime for ${stacks.map((s) => s.stackName).join(', ')}...`);
   const runtime = await startLocalRuntime({ stacks, retryDelaySeconds: RETRY_DELAY_SECONDS });
-  for (const notice of runtime.notices) console.log(`note: ${notice}`);
+  for (const notice of runtime.notices) log(`note: ${notice}`);
   const results: ScenarioResult[] = [];
   try {
-    for (const scenario of Object.values(SCENARIOS)) {
-      console.log(`\n${scenario.pattern}: ${scenario.description}`);
-      results.push(
-        await scenario.run(localTarget(runtime, { retryDelaySeconds: RETRY_DELAY_SECONDS }), { report: (line) => console.log(line) }),
-      );
+    for (const [i, scenario] of scenarios.entries()) {
+      const progress = `[${i + 1}/${scenarios.length}] ${scenario.pattern}`;
+      log(`\n${progress}: ${scenario.description}`);
+      const result = await scenario.run(localTarget(runtime, { retryDelaySeconds: RETRY_DELAY_SECONDS }), { report: log });
+      results.push(result);
+      log(`${progress} ${result.error ? 'FAILED' : 'passed'} in ${(result.durationMs / 1000).toFixed(1)} s`);
     }
   } finally {
     await runtime.stop();
@@ -40,17 +60,17 @@ async function main(): Promise<number> {
     String(r.counters.deadLettered),
     `${(r.durationMs / 1000).toFixed(1)} s`,
   ]);
-  console.log(`\n${table(['pattern', 'steps passed', 'sent', 'processed', 'dead-lettered', 'duration'], rows)}`);
-  console.log(`\nnot emulated locally (${runtime.notEmulated.length} resources; see docs/local-runtime.md):`);
-  console.log(
+  log(`\n${table(['pattern', 'steps passed', 'sent', 'processed', 'dead-lettered', 'duration'], rows)}`);
+  log(`\nnot emulated locally (${runtime.notEmulated.length} resources; see docs/local-runtime.md):`);
+  log(
     table(
       ['stack', 'logical id', 'type', 'why'],
       runtime.notEmulated.map((n) => [n.stackName, n.logicalId, n.type, n.reason]),
     ),
   );
-  for (const p of runtime.deliveryProblems) console.log(`\n! ${p.stackName} ${p.logicalId}: SNS cannot deliver: ${p.reason}; ${p.outcome}`);
-  for (const failed of results.filter((r) => r.error)) console.log(`\n${failed.pattern} failed: ${failed.error}`);
-  console.log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const p of runtime.deliveryProblems) log(`\n! ${p.stackName} ${p.logicalId}: cannot deliver: ${p.reason}; ${p.outcome}`);
+  for (const failed of results.filter((r) => r.error)) log(`\n${failed.pattern} failed: ${failed.error}`);
+  log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return results.some((r) => r.error) ? 1 : 0;
 }
 
@@ -60,10 +80,12 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`demo: ${(error as Error).stack}`);
-    process.exit(2);
-  },
-);
+if (require.main === module) {
+  runDemo({ patterns: process.argv.slice(2), log: (line) => console.log(line) }).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`demo: ${error.message.startsWith('unknown pattern') ? error.message : error.stack}`);
+      process.exit(2);
+    },
+  );
+}

@@ -100,7 +100,7 @@ async function main(): Promise<number> {
     for (const notice of runtime.notices) console.log(`note: ${notice}`);
     console.log(`local runtime up; not emulated (${runtime.notEmulated.length}):`);
     for (const r of runtime.notEmulated) console.log(`  - ${r.logicalId} (${r.type}): ${r.reason}`);
-    for (const p of runtime.deliveryProblems) console.log(`  ! ${p.logicalId}: SNS cannot deliver: ${p.reason}; ${p.outcome}`);
+    for (const p of runtime.deliveryProblems) console.log(`  ! ${p.logicalId}: cannot deliver: ${p.reason}; ${p.outcome}`);
     console.log(`${args.pattern} on local: ${scenario.description}`);
     const result = await scenario.run(localTarget(runtime, { retryDelaySeconds }), { report });
     print(result);

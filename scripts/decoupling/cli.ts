@@ -6,9 +6,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PATTERNS } from '../../lib/patterns';
+import { demoCommand } from './demo';
 import { diagramCommand } from './diagram';
 import { CliError, type CliIo, EXIT } from './io';
 import { redriveCancelCommand, redriveCommand, redriveStatusCommand } from './redrive';
+import { smokeCommand } from './smoke';
 import { upCommand } from './up';
 
 const EXIT_CODES = `
@@ -83,6 +85,24 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
     .option('--region <region>', 'AWS region')
     .option('--endpoint-url <url>', 'an SQS endpoint')
     .action((options) => run(redriveCancelCommand(options, io)));
+
+  cli
+    .command('smoke')
+    .description(
+      "check a deployed stack: preflight (region, credentials, stack status, outputs), then the pattern's scenario against it, removing the test data it created",
+    )
+    .argument('<pattern>', `the pattern: ${PATTERNS.map((p) => p.name).join(', ')}`)
+    .option('--stack-name <name>', "the deployed stack's name (default: the pattern's stack id)")
+    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile’s)')
+    .addHelpText('after', EXIT_CODES)
+    .action((pattern, options) => run(smokeCommand({ pattern, stackName: options.stackName, region: options.region }, io)));
+
+  cli
+    .command('demo')
+    .description('run the scenarios on the local runtime (offline, no AWS account), a line per pattern as it goes')
+    .argument('[pattern...]', 'patterns to run (default: every pattern)')
+    .addHelpText('after', EXIT_CODES)
+    .action((patterns) => run(demoCommand({ patterns }, io)));
 
   cli
     .command('diagram')

@@ -1,0 +1,75 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { awsTarget, describeAwsError, TargetError } from '../../local/target';
+import { SCENARIOS } from '../../scenarios';
+import { knownPattern } from './diagram';
+import { CliError, type CliIo, EXIT } from './io';
+
+/** `decoupling smoke` options. */
+export interface SmokeOptions {
+  readonly pattern: string;
+  /** The deployed stack's name, when not the pattern's stack id. */
+  readonly stackName?: string;
+  readonly region?: string;
+}
+
+/**
+ * `decoupling smoke <pattern>`: preflight checks (region, credentials, the stack's status, the outputs
+ * the scenario reads), then the pattern's scenario against the deployed stack, which removes the test
+ * data it created when it ends.
+ */
+export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<number> {
+  const scenario = SCENARIOS[knownPattern(options.pattern)];
+  const stackName = options.stackName ?? scenario.stack;
+  const say = (line: string) => io.out.write(`${line}\n`);
+
+  const cloudformation = new CloudFormationClient(options.region ? { region: options.region } : {});
+  let region: string;
+  try {
+    region = await cloudformation.config.region();
+  } catch {
+    throw new CliError('no AWS region: set AWS_REGION, configure one for your profile, or pass --region', EXIT.target);
+  }
+  say(`✓ region ${region}`);
+  try {
+    await cloudformation.config.credentials();
+  } catch (error) {
+    throw new CliError(
+      `no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (${(error as Error).message})`,
+      EXIT.target,
+    );
+  }
+  say('✓ credentials');
+  let outputs: Record<string, string>;
+  try {
+    const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+    const status = stack?.StackStatus ?? 'UNKNOWN';
+    if (!/_COMPLETE$/.test(status) || /ROLLBACK|DELETE/.test(status)) {
+      throw new CliError(`stack ${stackName} is ${status}: deploy it first (npx cdk deploy ${scenario.stack})`, EXIT.target);
+    }
+    say(`✓ stack ${stackName} ${status}`);
+    outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(describeAwsError(error, stackName, region).message, EXIT.target);
+  } finally {
+    cloudformation.destroy();
+  }
+  const missing = (scenario.outputs ?? []).filter((key) => outputs[key] === undefined || outputs[key] === '');
+  if (missing.length) {
+    throw new CliError(
+      `stack ${stackName} has no output ${missing.join(', ')}: redeploy it with this version of the app (npx cdk deploy ${scenario.stack})`,
+      EXIT.target,
+    );
+  }
+  say(`✓ ${scenario.outputs?.length ?? Object.keys(outputs).length} outputs the scenario reads`);
+
+  say(`\n${scenario.pattern} on aws (${stackName}): ${scenario.description}`);
+  const target = awsTarget({ region, stackNames: options.stackName ? { [scenario.stack]: options.stackName } : undefined });
+  const result = await scenario.run(target, { report: say, stackName: options.stackName });
+  const passed = result.steps.filter((s) => s.ok).length;
+  say(
+    `\n${result.pattern} on aws: ${result.error ? `FAILED: ${result.error}` : 'PASSED'}; steps ${passed}/${result.steps.length}; ${(result.durationMs / 1000).toFixed(1)} s`,
+  );
+  if (!result.error) return EXIT.ok;
+  return result.error.startsWith(`${TargetError.name}:`) || result.error.startsWith('TargetError') ? EXIT.target : EXIT.failed;
+}
