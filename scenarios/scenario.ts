@@ -13,6 +13,20 @@ export interface ScenarioDefinition {
   readonly stack: string;
   /** What it proves, in one line. */
   readonly description: string;
+  /**
+   * The stack outputs it reads (every key it passes to `requireOutput` or reads from the outputs),
+   * checked before a run against a deployed stack; `test/scenarios/definitions.test.ts` checks that
+   * each is an output of the pattern's template, and the local scenario tests that the scenario
+   * reads no other.
+   */
+  readonly outputs?: readonly string[];
+  /**
+   * Of `outputs`, those a stack deployed with other context lacks by design (amazon-mq deployed with
+   * one engine has no outputs of the other); the scenario reads them only when the stack has them,
+   * so a check before a run skips them.
+   * @default - none: a stack without any of `outputs` cannot run the scenario
+   */
+  readonly optionalOutputs?: readonly string[];
   readonly run: (target: Target, options: ScenarioOptions) => Promise<ScenarioResult>;
 }
 
