@@ -163,6 +163,11 @@ export function drainOptions(target: { readonly name: 'local' | 'aws' }): DrainO
   return { waitSeconds: target.name === 'aws' ? 1 : 0 };
 }
 
+/** `1 object`, `3 objects`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** `n deleted`, or `n of m deleted (the others were never written)` when fewer existed than were looked for. */
 export function deletedOf(existed: number, lookedFor: number, what = 'deleted'): string {
   return existed === lookedFor ? `${existed} ${what}` : `${existed} of ${lookedFor} ${what} (the others were never written)`;

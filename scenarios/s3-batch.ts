@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
-import { deleteItems, deletePrefix, drainOptions, drainQueues, scanKeys } from './cleanup';
+import { deleteItems, deletePrefix, drainOptions, drainQueues, plural, scanKeys } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
@@ -101,7 +101,7 @@ export async function runS3BatchScenario(target: Target, options: S3BatchScenari
     // Everything the run makes the stack write is under its id; removed when the run ends, in the
     // reverse order: the run's unfinished jobs stopped, their results and events removed, then the
     // submitter's records and the uploads.
-    run.cleanup("this run's uploads", async () => `${await deletePrefix(s3, bucket, inputPrefix)} objects deleted`);
+    run.cleanup("this run's uploads", async () => `${plural(await deletePrefix(s3, bucket, inputPrefix), 'object')} deleted`);
     run.cleanup("the submitter's records of this run's uploads", async () => {
       const table = out('SubmissionsTableName');
       const keys = await scanKeys(dynamodb, table, ['id'], 'key', inputPrefix);
@@ -120,7 +120,7 @@ export async function runS3BatchScenario(target: Target, options: S3BatchScenari
     });
     run.cleanup(
       "the results of this run's jobs",
-      async () => `${await deletePrefix(s3, bucket, `${out('OutputPrefix')}${id}/`)} objects deleted`,
+      async () => `${plural(await deletePrefix(s3, bucket, `${out('OutputPrefix')}${id}/`), 'object')} deleted`,
     );
     run.cleanup("this run's unfinished jobs", async () => {
       const ids = [...(await jobsOfRun(c)).values()].flat().map((j) => String(j.jobId));

@@ -4,7 +4,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { type MessageAttributeValue, PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
-import { deletedOf, deleteItems, deleteObjects, drainOptions, drainQueues } from './cleanup';
+import { deletedOf, deleteItems, deleteObjects, drainOptions, drainQueues, plural } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
 
@@ -208,7 +208,7 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
     await run.step(`a ${size}-byte payload round-trips byte-identical through the claim check`, async () => {
       const bucket = out('PayloadBucketName');
       const key = `payloads/${id}-big`;
-      run.cleanup('the claim-checked payload', async () => `${await deleteObjects(s3, bucket, [key])} object deleted`);
+      run.cleanup('the claim-checked payload', async () => `${plural(await deleteObjects(s3, bucket, [key]), 'object')} deleted`);
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: big.body }));
       const pointer = JSON.stringify([POINTER_CLASS, { s3BucketName: bucket, s3Key: key }]);
       await sns.send(
