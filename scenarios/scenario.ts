@@ -19,7 +19,7 @@ export interface ScenarioDefinition {
    * each is an output of the pattern's template, and the local scenario tests that the scenario
    * reads no other.
    */
-  readonly outputs?: readonly string[];
+  readonly outputs: readonly string[];
   /**
    * Of `outputs`, those a stack deployed with other context lacks by design (amazon-mq deployed with
    * one engine has no outputs of the other); the scenario reads them only when the stack has them,

@@ -51,7 +51,7 @@ export function declaredOutputsOnly(target: Target, scenario?: ScenarioDefinitio
     outputs: async (stackName) => {
       const outputs = await target.outputs(stackName);
       const definition = scenario ?? scenarioOf(stackName);
-      if (!definition?.outputs) return outputs;
+      if (!definition) return outputs;
       const declared = new Set(definition.outputs);
       return new Proxy(outputs, {
         get: (values, key, receiver) => {

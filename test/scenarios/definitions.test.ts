@@ -21,7 +21,7 @@ describe('what each scenario declares it reads (ScenarioDefinition.outputs)', ()
   test.each(Object.values(SCENARIOS).map((s) => [s.pattern, s] as const))(
     '%s: each declared output is an output of its stack',
     (_, scenario) => {
-      const declared = scenario.outputs ?? [];
+      const declared = scenario.outputs;
       const missing = declared.filter((key) => !outputs.get(scenario.stack)?.includes(key));
       expect(missing).toEqual([]);
       expect(new Set(declared).size).toBe(declared.length);
