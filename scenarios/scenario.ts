@@ -15,9 +15,9 @@ export interface ScenarioDefinition {
   readonly description: string;
   /**
    * The stack outputs it reads (every key it passes to `requireOutput` or reads from the outputs),
-   * checked before a run against a deployed stack; `test/scenarios/definitions.test.ts` checks that
-   * each is an output of the pattern's template, and the local scenario tests that the scenario
-   * reads no other.
+   * checked before a run against a deployed stack; `test/app.test.ts` checks that each is an output
+   * of the pattern's synthesized stack (both profiles), and the local scenario tests that the
+   * scenario reads no other.
    */
   readonly outputs: readonly string[];
   /**
