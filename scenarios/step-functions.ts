@@ -364,7 +364,7 @@ export async function runStepFunctionsScenario(target: Target, options: StepFunc
         const keys = takenAt.map((t) => ({ sensorId: { S: sensorId }, takenAt: { S: t } }));
         return deletedOf(await deleteItems(dynamodb, out('ReadingsTableName'), keys), keys.length);
       });
-      run.cleanup("this run's readings left in the quarantine queue", () =>
+      run.cleanup("this run's invalid reading left in the quarantine queue", () =>
         drainQueues(sqs, [out('QuarantineQueueUrl')], (m) => m.Body?.includes(sensorId) === true, drainOptions(target)),
       );
       await run.step('Express, synchronous: a valid reading is validated, enriched and stored, no alert', async () => {

@@ -13,10 +13,8 @@ async function scenarioOn(options: { mutate?: (app: App) => void; afterSynth?: (
   const { stacks } = synthesizeForLocal({ mutate: options.mutate, stacks: [AMAZON_MQ_STACK] });
   for (const stack of stacks) options.afterSynth?.(stack);
   return onLocalRuntime(stacks, 4, async (target, runtime) => {
-    const { value: result, leftBehind } = await leftBehindBy(
-      runtime,
-      () => runAmazonMqScenario(target, { engines: options.engines, orders: 6 }),
-      options.engines ? 0 : 2,
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () =>
+      runAmazonMqScenario(target, { engines: options.engines, orders: 6 }),
     );
     return { result, runtime, leftBehind };
   });

@@ -31,10 +31,8 @@ function mutated(mutate: (dir: string, stack: StackInput) => void): StackInput {
 /** Runs the scenario (or some of its parts) on a stack; fails a wait after `slackSeconds` without progress. */
 async function scenarioOn(stack: StackInput, parts?: readonly S3BatchPart[], slackSeconds = 5) {
   return onLocalRuntime([stack], slackSeconds, async (target, runtime) => {
-    const { value: result, leftBehind } = await leftBehindBy(
-      runtime,
-      () => runS3BatchScenario(target, { parts, largeObjectBytes: 1024 * 1024 }),
-      parts ? 0 : 2,
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () =>
+      runS3BatchScenario(target, { parts, largeObjectBytes: 1024 * 1024 }),
     );
     return { result, deliveryProblems: runtime.deliveryProblems, leftBehind };
   });

@@ -67,7 +67,7 @@ describe('step-functions scenario on the local runtime', () => {
     // The records the workflow wrote: ORDER, PAYMENT and a reservation per line item of the three
     // confirmed orders (9 + 4 + 4), the declined order's PAYMENT; and the two stored readings.
     expect(result.cleaned).toEqual([
-      { what: "this run's readings left in the quarantine queue", ok: true, detail: 'none left in the queue' },
+      { what: "this run's invalid reading left in the quarantine queue", ok: true, detail: 'none left in the queue' },
       { what: "this run's readings", ok: true, detail: '2 deleted' },
       { what: "this run's executions still running", ok: true, detail: 'none' },
       { what: "this run's approval requests left in the approval queue and its DLQ", ok: true, detail: 'none left in 2 queues' },
