@@ -8,6 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { requireOutput, type Target, TargetError } from '../local/target';
+import { deleteItems } from './cleanup';
 import { expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
@@ -17,6 +18,10 @@ export const AMAZON_MQ_STACK = 'Decoupling-AmazonMq';
 export type Engine = 'RABBITMQ' | 'ACTIVEMQ';
 const LABEL: Readonly<Record<Engine, string>> = { RABBITMQ: 'RabbitMq', ACTIVEMQ: 'ActiveMq' };
 const NAME: Readonly<Record<Engine, string>> = { RABBITMQ: 'RabbitMQ', ACTIVEMQ: 'ActiveMQ' };
+/** The outputs the scenario reads of each engine (`RabbitMqSecretArn`...). */
+const ENGINE_OUTPUTS = Object.values(LABEL).flatMap((label) =>
+  ['ProducerFunctionName', 'MaxDeliveries', 'DeadLetterQueueName', 'SecretArn'].map((output) => `${label}${output}`),
+);
 
 /** Options of {@link runAmazonMqScenario}. */
 export interface AmazonMqScenarioOptions {
@@ -136,6 +141,13 @@ async function runEngine(c: Context, engine: Engine, tag: string, orders: number
     });
 
   const good = Array.from({ length: orders }, (_, i) => `${tag}-g${i}`);
+  const crashing = Array.from({ length: 5 }, (_, i) => `${tag}-c${i}`);
+  const poison = `${tag}-p0`;
+  // Removed when the run ends: what the consumer and the dead-letter recorder wrote for this run's messages.
+  run.cleanup(`${name}: the processed and dead-letter records of this run's orders`, async () => {
+    const keys = [...good, ...crashing, poison, `dead-letter#${engine}#${poison}`].map((id) => ({ id: { S: id } }));
+    return `${await deleteItems(c.dynamodb, c.table, keys)} deleted`;
+  });
   await run.step(`${name}: the producer publishes ${orders} orders; the consumer processes each once`, async () => {
     await publish(
       c,
@@ -148,7 +160,6 @@ async function runEngine(c: Context, engine: Engine, tag: string, orders: number
     return `${orders} published with ${engine === 'RABBITMQ' ? 'publisher confirms' : 'STOMP receipts'}, ${orders} processed`;
   });
 
-  const crashing = Array.from({ length: 5 }, (_, i) => `${tag}-c${i}`);
   await run.step(`${name}: a consumer that crashes mid-batch loses nothing (the batch is redelivered)`, async () => {
     await publish(
       c,
@@ -166,7 +177,6 @@ async function runEngine(c: Context, engine: Engine, tag: string, orders: number
     return `crashed at ${crashing[2]} on its first delivery; all ${crashing.length} processed after redelivery`;
   });
 
-  const poison = `${tag}-p0`;
   await run.step(`${name}: a message that fails every time is dead-lettered after ${maxDeliveries} deliveries`, async () => {
     await publish(c, engine, [{ id: poison, body: JSON.stringify({ orderId: poison, amountCents: 'not a number' }) }]);
     run.counters.sent += 1;
@@ -263,9 +273,9 @@ export async function runAmazonMqScenario(target: Target, options: AmazonMqScena
       expectThat(sent === processed + deadLettered, `${sent} sent, ${processed} processed + ${deadLettered} dead-lettered`);
       return `${sent} sent = ${processed} processed + ${deadLettered} dead-lettered`;
     });
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
     lambda.destroy();
     dynamodb.destroy();
@@ -279,5 +289,9 @@ export const scenario: ScenarioDefinition = {
   pattern: 'amazon-mq',
   stack: AMAZON_MQ_STACK,
   description: 'orders through private brokers exactly once, crash-safe acknowledgement, dead-lettering, a clear wrong-password error',
+  outputs: ['Engines', 'ProcessedTableName', 'ConsumerLogGroupName', ...ENGINE_OUTPUTS],
+  // A stack deployed with one engine (context mqEngines) has no outputs of the other; the scenario
+  // reads an engine's outputs only when the Engines output lists it.
+  optionalOutputs: ENGINE_OUTPUTS,
   run: (target, options) => runAmazonMqScenario(target, options),
 };

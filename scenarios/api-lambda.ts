@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
 import { requireOutput, type Target } from '../local/target';
+import { deletedOf, deleteItems } from './cleanup';
 import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
@@ -39,14 +40,23 @@ export async function runApiLambdaScenario(target: Target, options: ApiLambdaSce
   const dynamodb = new DynamoDBClient(target.clientConfig('dynamodb'));
   const sockets: WebSocket[] = [];
   const created: string[] = [];
-  let quotesTable: string | undefined;
   try {
     const outputs = await target.outputs(stackName);
     const out = (key: string) => requireOutput(outputs, stackName, key);
     const id = runId();
     const rest = out('RestApiUrl');
     const deadline = target.slackSeconds + 2 * target.cycleSeconds;
-    quotesTable = out('QuotesTableName');
+    const quotesTable = out('QuotesTableName');
+    // Every quote an answer says was created (201 with its id), also where a step expected a refusal.
+    const written = new Set<string>();
+    run.cleanup("this run's quotes", async () => {
+      const existed = await deleteItems(
+        dynamodb,
+        quotesTable,
+        [...written].map((quoteId) => ({ id: { S: quoteId } })),
+      );
+      return deletedOf(existed, written.size);
+    });
     const call = async (url: string, init: RequestInit = {}): Promise<Answer> => {
       run.counters.sent++;
       const response = await fetch(url, init);
@@ -57,6 +67,7 @@ export async function runApiLambdaScenario(target: Target, options: ApiLambdaSce
       } catch {
         // not JSON: kept as text
       }
+      if (response.status === 201 && typeof json.id === 'string') written.add(json.id);
       return { status: response.status, headers: response.headers, text, json };
     };
     const expectStatus = (answer: Answer, status: number, what: string) => {
@@ -169,6 +180,13 @@ export async function runApiLambdaScenario(target: Target, options: ApiLambdaSce
     await run.step('WebSocket: two clients connect, one sends, both receive the broadcast; a stale connection is removed', async () => {
       const url = out('WebSocketUrl');
       const table = out('ConnectionsTableName');
+      // Closing a connection runs $disconnect, which removes its item (AWS calls it on a best-effort
+      // basis; the items also expire after two hours).
+      run.cleanup("this run's WebSocket connections", async () => {
+        const open = sockets.filter((s) => s.readyState === WebSocket.OPEN);
+        await Promise.all(open.map((s) => closed(s)));
+        return `${open.length} closed; $disconnect removes their items`;
+      });
       const denied = await connect(`${url}?clientId=intruder-${id}`).then(
         (socket) => {
           sockets.push(socket.ws);
@@ -184,6 +202,11 @@ export async function runApiLambdaScenario(target: Target, options: ApiLambdaSce
       sockets.push(a.ws, b.ws);
       // A connection that closed without $disconnect (AWS calls $disconnect on a best-effort basis).
       const stale = randomBytes(11).toString('base64');
+      run.cleanup('the stale connection item', async () =>
+        (await deleteItems(dynamodb, table, [{ connectionId: { S: stale } }])) > 0
+          ? 'deleted: the stack left it'
+          : 'none left: the stack removed it',
+      );
       await dynamodb.send(
         new PutItemCommand({
           TableName: table,
@@ -229,19 +252,29 @@ export async function runApiLambdaScenario(target: Target, options: ApiLambdaSce
     } else {
       options.report?.(`  – ${throttling}: not emulated locally (throttling is listed, not enforced; see docs/local-runtime.md)`);
     }
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
     for (const socket of sockets) socket.terminate();
-    if (quotesTable) {
-      for (const quoteId of created) {
-        await dynamodb.send(new DeleteItemCommand({ TableName: quotesTable, Key: { id: { S: quoteId } } })).catch(() => undefined);
-      }
-    }
     apigateway.destroy();
     dynamodb.destroy();
   }
+}
+
+/** Closes a WebSocket with a close frame and waits until it is closed (or two seconds). */
+function closed(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, 2000);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1000, 'scenario done');
+  });
 }
 
 /** Opens a WebSocket; rejects with `HTTP <status>` when the handshake is refused. Frames received are kept. */
@@ -264,5 +297,15 @@ export const scenario: ScenarioDefinition = {
   pattern: 'api-lambda',
   stack: API_LAMBDA_STACK,
   description: 'REST (key, validator, Lambda authorizer), HTTP (JWT) and WebSocket (broadcast) APIs answering; throttling on aws',
+  outputs: [
+    'RestApiUrl',
+    'HttpApiUrl',
+    'WebSocketUrl',
+    'ApiKeyId',
+    'AllowedClientId',
+    'QuotesTableName',
+    'ConnectionsTableName',
+    'ListBurstLimit',
+  ],
   run: (target, options) => runApiLambdaScenario(target, options),
 };

@@ -4,6 +4,7 @@ import { AppflowClient, DescribeFlowExecutionRecordsCommand, type ExecutionRecor
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deleteObjects, drainOptions, drainQueues, plural } from './cleanup';
 import { eventually, expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
@@ -76,12 +77,10 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
   const s3 = new S3Client(target.clientConfig('s3'));
   const sqs = new SQSClient(target.clientConfig('sqs'));
   const checkNotifications = options.checkRunNotifications ?? (target.name === 'aws' || servesEvents(target));
-  const put: string[] = [];
-  let rawBucket = '';
   try {
     const outputs = await target.outputs(stackName);
     const need = (key: string) => requireOutput(outputs, stackName, key);
-    rawBucket = need('RawBucketName');
+    const rawBucket = need('RawBucketName');
     const curatedBucket = need('CuratedBucketName');
     const flowName = need('OrdersFlowName');
     const sourcePrefix = need('OrdersSourcePrefix');
@@ -91,10 +90,15 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
     const raw = readFileSync(path.join(SAMPLE_DIR, 'orders.jsonl'), 'utf8');
     const expected = lines(readFileSync(path.join(SAMPLE_DIR, 'orders.expected.jsonl'), 'utf8'));
 
+    // What the run put in the source folder, and its flow runs (their output and reports are the run's).
+    const put: string[] = [];
+    const executions: string[] = [];
+
     const startRun = async (): Promise<ExecutionRecord> => {
       const started = await appflow.send(new StartFlowCommand({ flowName }));
       const executionId = started.executionId;
       expectThat(executionId !== undefined, `StartFlow on ${flowName} returned no execution id: is it an on-demand flow?`);
+      executions.push(executionId);
       return eventually(
         `run ${executionId} of ${flowName} to end`,
         runDeadlineSeconds(target),
@@ -120,13 +124,32 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
       return keys;
     };
 
+    // Removed when the run ends, in the reverse order: the end-of-run reports of its runs left in the
+    // queues, the curated objects its runs wrote, then the files it put in the source folder.
+    run.cleanup(
+      "this run's files in the source folder",
+      async () => `${plural(await deleteObjects(s3, rawBucket, put), 'object')} deleted`,
+    );
+    run.cleanup("the curated output of this run's flow runs", async () => {
+      const keys = (await Promise.all(executions.map((e) => curatedKeys(e)))).flat();
+      return `${plural(await deleteObjects(s3, curatedBucket, keys), 'object')} deleted`;
+    });
+    run.cleanup("the end-of-run reports of this run's flow runs left in the queues", () =>
+      drainQueues(
+        sqs,
+        [failedRunsUrl, need('UndeliveredRunReportsQueueUrl')],
+        (m) => executions.some((e) => m.Body?.includes(e)),
+        drainOptions(target),
+      ),
+    );
+
     await run.step('the source folder holds only the sample orders', async () => {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: rawBucket, Prefix: `${sourcePrefix}/` }));
       const stale = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
       if (stale.length) await s3.send(new DeleteObjectsCommand({ Bucket: rawBucket, Delete: { Objects: stale } }));
       const key = `${sourcePrefix}/orders-${id}.jsonl`;
-      await s3.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: raw }));
       put.push(key);
+      await s3.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: raw }));
       run.counters.sent += lines(raw).length;
       return `${lines(raw).length} raw orders in s3://${rawBucket}/${key}${stale.length ? ` (${stale.length} earlier objects removed)` : ''}`;
     });
@@ -183,8 +206,8 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
     await run.step('a record without an order id terminates the run, which writes nothing', async () => {
       const key = `${sourcePrefix}/terminating-${id}.jsonl`;
       const bad = readFileSync(path.join(SAMPLE_DIR, 'terminating.jsonl'), 'utf8');
-      await s3.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: bad }));
       put.push(key);
+      await s3.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: bad }));
       run.counters.sent += lines(bad).length;
       terminated = await startRun();
       expectThat(
@@ -223,15 +246,10 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
         return `"${report['detail-type']}" for run ${executionId}: ${report.detail?.status}`;
       });
     }
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
-    if (put.length && rawBucket) {
-      await s3
-        .send(new DeleteObjectsCommand({ Bucket: rawBucket, Delete: { Objects: put.map((Key) => ({ Key })) } }))
-        .catch(() => undefined);
-    }
     appflow.destroy();
     s3.destroy();
     sqs.destroy();
@@ -243,5 +261,14 @@ export const scenario: ScenarioDefinition = {
   pattern: 'appflow',
   stack: APPFLOW_STACK,
   description: 'sample orders through the S3-to-S3 flow: curated output equal to the expected file; a terminating validation fails a run',
+  outputs: [
+    'RawBucketName',
+    'CuratedBucketName',
+    'OrdersFlowName',
+    'OrdersSourcePrefix',
+    'OrdersCuratedPrefix',
+    'FailedRunsQueueUrl',
+    'UndeliveredRunReportsQueueUrl',
+  ],
   run: (target, options) => runAppFlowScenario(target, options),
 };

@@ -1,7 +1,7 @@
 import { PATTERNS } from '../lib/patterns';
 import type { ScenarioDefinition } from './scenario';
 
-export type { ScenarioDefinition, ScenarioOptions, ScenarioResult } from './scenario';
+export type { Cleaned, ScenarioDefinition, ScenarioOptions, ScenarioResult } from './scenario';
 
 /**
  * Every scenario, by pattern folder name, in the order of `lib/patterns.ts`: each pattern's

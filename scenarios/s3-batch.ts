@@ -1,14 +1,32 @@
 import { createHash } from 'node:crypto';
-import { BatchClient, DescribeJobsCommand, type JobDetail, ListJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
+import {
+  BatchClient,
+  DescribeJobsCommand,
+  type JobDetail,
+  ListJobsCommand,
+  SubmitJobCommand,
+  TerminateJobCommand,
+} from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deleteItems, deletePrefix, drainOptions, drainQueues, plural, scanKeys } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
 /** The stack this scenario exercises. */
 export const S3_BATCH_STACK = 'Decoupling-S3Batch';
+
+/** The queues where the job state changes and submitter failures of a run can end. */
+const EVENT_QUEUE_OUTPUTS = [
+  'NotificationQueueUrl',
+  'NotificationDeadLetterQueueUrl',
+  'FailedJobsQueueUrl',
+  'EventsDeadLetterQueueUrl',
+  'SubmitterFailuresQueueUrl',
+];
 
 /** The parts of the scenario; tests run some of them on purpose-broken stacks. */
 export type S3BatchPart = 'jobs' | 'duplicate' | 'retries' | 'events';
@@ -66,6 +84,7 @@ export async function runS3BatchScenario(target: Target, options: S3BatchScenari
   const sqs = new SQSClient(target.clientConfig('sqs'));
   const batch = new BatchClient(target.clientConfig('batch'));
   const logs = new CloudWatchLogsClient(target.clientConfig('logs'));
+  const dynamodb = new DynamoDBClient(target.clientConfig('dynamodb'));
   try {
     const outputs = await target.outputs(stackName);
     const out = (key: string) => requireOutput(outputs, stackName, key);
@@ -79,6 +98,40 @@ export async function runS3BatchScenario(target: Target, options: S3BatchScenari
     const patience: Patience = { idleSeconds: target.slackSeconds, capSeconds: target.name === 'aws' ? 1800 : 120 };
     const since = Date.now() - 5 * 60 * 1000;
     const c: Context = { s3, sqs, batch, logs, queues, since, keyPrefix: inputPrefix, patience, cycleSeconds: target.cycleSeconds };
+    // Everything the run makes the stack write is under its id; removed when the run ends, in the
+    // reverse order: the run's unfinished jobs stopped, their results and events removed, then the
+    // submitter's records and the uploads.
+    run.cleanup("this run's uploads", async () => `${plural(await deletePrefix(s3, bucket, inputPrefix), 'object')} deleted`);
+    run.cleanup("the submitter's records of this run's uploads", async () => {
+      const table = out('SubmissionsTableName');
+      const keys = await scanKeys(dynamodb, table, ['id'], 'key', inputPrefix);
+      return `${await deleteItems(dynamodb, table, keys)} deleted`;
+    });
+    run.cleanup("this run's job state changes and failures left in the queues", async () => {
+      // An event names its job by id (and the job's key, under the run's prefix); a submitter failure names the key.
+      const jobIds = [...(await jobsOfRun(c)).values()].flat().map((j) => String(j.jobId));
+      const mine = (m: Message) => m.Body !== undefined && (m.Body.includes(id) || jobIds.some((jobId) => m.Body?.includes(jobId)));
+      return drainQueues(
+        sqs,
+        EVENT_QUEUE_OUTPUTS.map((key) => out(key)),
+        mine,
+        drainOptions(target),
+      );
+    });
+    run.cleanup(
+      "the results of this run's jobs",
+      async () => `${plural(await deletePrefix(s3, bucket, `${out('OutputPrefix')}${id}/`), 'object')} deleted`,
+    );
+    run.cleanup("this run's unfinished jobs", async () => {
+      const ids = [...(await jobsOfRun(c)).values()].flat().map((j) => String(j.jobId));
+      const unfinished = (await describe(c, ids)).filter((j) => j.status !== 'SUCCEEDED' && j.status !== 'FAILED');
+      for (const job of unfinished) {
+        await batch.send(new TerminateJobCommand({ jobId: job.jobId, reason: 'the scenario that started it ended' }));
+      }
+      return unfinished.length
+        ? `${unfinished.length} terminated (${unfinished.map((j) => `${j.jobName} ${j.status}`).join(', ')})`
+        : 'none';
+    });
 
     await run.step('the stack runs jobs on managed compute', async () => {
       const kind = out('ComputeKind');
@@ -266,11 +319,11 @@ export async function runS3BatchScenario(target: Target, options: S3BatchScenari
         return `${events.length} FAILED events`;
       });
     }
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
-    for (const client of [s3, sqs, batch, logs]) client.destroy();
+    for (const client of [s3, sqs, batch, logs, dynamodb]) client.destroy();
   }
 }
 
@@ -483,5 +536,19 @@ export const scenario: ScenarioDefinition = {
   stack: S3_BATCH_STACK,
   description:
     'uploads start one Batch job each (results checked), a repeated version starts none, failed jobs retried as defined and reported through EventBridge',
+  outputs: [
+    'ComputeKind',
+    'BucketName',
+    'InputPrefix',
+    'InputSuffix',
+    'OutputPrefix',
+    'JobQueueArn',
+    'LargeObjectJobQueueArn',
+    'LargeObjectBytes',
+    'JobDefinitionArn',
+    'SubmitterLogGroupName',
+    'SubmissionsTableName',
+    ...EVENT_QUEUE_OUTPUTS,
+  ],
   run: (target, options) => runS3BatchScenario(target, options),
 };

@@ -13,8 +13,20 @@ export interface ScenarioDefinition {
   readonly stack: string;
   /** What it proves, in one line. */
   readonly description: string;
-  /** The stack outputs it reads (checked before a run against a deployed stack). */
-  readonly outputs?: readonly string[];
+  /**
+   * The stack outputs it reads (every key it passes to `requireOutput` or reads from the outputs),
+   * checked before a run against a deployed stack; `test/app.test.ts` checks that each is an output
+   * of the pattern's synthesized stack (both profiles), and the local scenario tests that the
+   * scenario reads no other.
+   */
+  readonly outputs: readonly string[];
+  /**
+   * Of `outputs`, those a stack deployed with other context lacks by design (amazon-mq deployed with
+   * one engine has no outputs of the other); the scenario reads them only when the stack has them,
+   * so a check before a run skips them.
+   * @default - none: a stack without any of `outputs` cannot run the scenario
+   */
+  readonly optionalOutputs?: readonly string[];
   readonly run: (target: Target, options: ScenarioOptions) => Promise<ScenarioResult>;
 }
 
@@ -36,6 +48,17 @@ export interface ScenarioResult {
   readonly counters: Counters;
   readonly durationMs: number;
   readonly error?: string;
+  /** The test data the run removed when it ended, one entry per registered cleanup, in the order they ran. */
+  readonly cleaned: readonly Cleaned[];
+}
+
+/** The outcome of one cleanup of a run (see {@link Run.cleanup}). */
+export interface Cleaned {
+  /** What it removes, as registered. */
+  readonly what: string;
+  readonly ok: boolean;
+  /** What it did (for example `40 deleted`), or why it failed. */
+  readonly detail: string;
 }
 
 /** A failed expectation of a scenario: one line saying what was expected and what happened. */
@@ -46,10 +69,16 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Runs named steps, reports progress, keeps counters, and turns the first failure into the result. */
+/**
+ * Runs named steps, reports progress, keeps counters, and turns the first failure into the result.
+ * What the run creates in the stack is registered with {@link Run.cleanup} and removed by
+ * {@link Run.finish} when the run ends, passed or failed.
+ */
 export class Run {
   public readonly counters: Counters = { sent: 0, processed: 0, deadLettered: 0 };
   private readonly steps: Array<{ name: string; ok: boolean; detail: string }> = [];
+  private readonly cleanups: Array<{ what: string; fn: () => Promise<string> }> = [];
+  private readonly cleaned: Cleaned[] = [];
   private readonly started = Date.now();
 
   public constructor(
@@ -75,6 +104,39 @@ export class Run {
     }
   }
 
+  /**
+   * Registers the removal of test data the run creates, or makes the stack create (items, objects,
+   * messages), to run when the run ends: register it before the data can exist, and key it on what
+   * is this run's (its run id, its order ids), so that on a shared stack it removes nothing else.
+   * `fn` may find nothing to remove (the run stopped earlier); it says what it did in a few words
+   * (`3 deleted`).
+   */
+  public cleanup(what: string, fn: () => Promise<string>): void {
+    this.cleanups.push({ what, fn });
+  }
+
+  /**
+   * Ends the run: runs every registered cleanup, the last registered first (what was created last
+   * may depend on what came before: stop the work, then delete what it wrote), each once; one that
+   * fails does not stop the others, its error is in {@link ScenarioResult.cleaned}. Then returns the
+   * result, with the error that stopped the run if any.
+   */
+  public async finish(error?: unknown): Promise<ScenarioResult> {
+    while (this.cleanups.length > 0) {
+      const { what, fn } = this.cleanups.pop() as (typeof this.cleanups)[number];
+      try {
+        const detail = (await fn()) || 'done';
+        this.cleaned.push({ what, ok: true, detail });
+        this.report(`  ⌫ ${what}: ${detail}`);
+      } catch (failure) {
+        const detail = failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
+        this.cleaned.push({ what, ok: false, detail });
+        this.report(`  ✗ cleanup of ${what} failed: ${detail}`);
+      }
+    }
+    return this.result(error);
+  }
+
   /** The result so far, with the error that stopped the run if any. */
   public result(error?: unknown): ScenarioResult {
     return {
@@ -84,6 +146,7 @@ export class Run {
       counters: { ...this.counters },
       durationMs: Date.now() - this.started,
       ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      cleaned: [...this.cleaned],
     };
   }
 }

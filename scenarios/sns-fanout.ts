@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { type MessageAttributeValue, PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deletedOf, deleteItems, deleteObjects, drainOptions, drainQueues, plural } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
 
@@ -24,6 +25,17 @@ const SNS_MAX_MESSAGE_BYTES = 262_144;
 // The AWS extended clients' claim-check wire format, written here from its description rather than
 // through the project's module, so the scenario also checks that the two agree.
 const POINTER_CLASS = 'software.amazon.payloadoffloading.PayloadS3Pointer';
+
+/** The queues a notification of a run can end in: the subscribed queues, their DLQs, the subscriptions' DLQs, the processor's failures. */
+const QUEUE_OUTPUTS = [
+  ...['Priority', 'Shipping', 'Audit', 'FifoAudit', 'FifoPriority'].flatMap((name) => [
+    `${name}QueueUrl`,
+    `${name}DeadLetterQueueUrl`,
+    `${name}SubscriptionDeadLetterQueueUrl`,
+  ]),
+  'ProcessorSubscriptionDeadLetterQueueUrl',
+  'ProcessorFailuresQueueUrl',
+];
 
 /** Options of {@link runSnsFanoutScenario}. */
 export interface SnsFanoutScenarioOptions {
@@ -78,6 +90,25 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
       const n = { id: `${id}-n${i}`, kind, amount, order: { shipping: { country } } };
       return { id: n.id, kind, amount, country, body: JSON.stringify(n), attributes: attributesOf(kind, amount) };
     });
+    // Removed when the run ends: the Lambda subscriber's records of what the run published (the
+    // rejected ones too, in case they were recorded), then, before them, what is left in the queues.
+    run.cleanup("the Lambda subscriber's records of this run's notifications", async () => {
+      const published = [...notifications.map((n) => n.id), `${id}-big`, `${id}-bad`, `${id}-huge`];
+      const existed = await deleteItems(
+        dynamodb,
+        out('DeliveriesTableName'),
+        published.map((n) => ({ id: { S: n } })),
+      );
+      return deletedOf(existed, published.length);
+    });
+    run.cleanup("this run's messages left in the queues and dead-letter queues", () =>
+      drainQueues(
+        sqs,
+        QUEUE_OUTPUTS.map((key) => out(key)),
+        (m) => m.Body?.includes(id) === true,
+        drainOptions(target),
+      ),
+    );
     const priority = ids(notifications.filter((n) => PRIORITY_KINDS.has(n.kind) && n.amount >= PRIORITY_MIN_AMOUNT));
     const shipping = ids(notifications.filter((n) => SHIPPING_COUNTRIES.has(n.country)));
     const all = ids(notifications);
@@ -177,6 +208,7 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
     await run.step(`a ${size}-byte payload round-trips byte-identical through the claim check`, async () => {
       const bucket = out('PayloadBucketName');
       const key = `payloads/${id}-big`;
+      run.cleanup('the claim-checked payload', async () => `${plural(await deleteObjects(s3, bucket, [key]), 'object')} deleted`);
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: big.body }));
       const pointer = JSON.stringify([POINTER_CLASS, { s3BucketName: bucket, s3Key: key }]);
       await sns.send(
@@ -264,9 +296,9 @@ export async function runSnsFanoutScenario(target: Target, options: SnsFanoutSce
       await collect(c, out('AuditQueueUrl'), 1, (m) => (m.Body?.includes(hugeId) ? hugeId : undefined));
       return `a ${SNS_MAX_MESSAGE_BYTES}-byte notification's failure record (${recordBytes} bytes) is in the ProcessorFailures queue`;
     });
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
     for (const client of [sns, sqs, s3, dynamodb]) client.destroy();
   }
@@ -425,5 +457,6 @@ export const scenario: ScenarioDefinition = {
   pattern: 'sns-fanout',
   stack: SNS_FANOUT_STACK,
   description: 'filtered fan-out to queues and Lambda, FIFO order and deduplication, 1 MiB claim check, failure destination',
+  outputs: ['TopicArn', 'FifoTopicArn', 'DeliveriesTableName', 'PayloadBucketName', ...QUEUE_OUTPUTS],
   run: (target, options) => runSnsFanoutScenario(target, options),
 };

@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetQueueAttributesCommand,
   type Message,
@@ -9,6 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deleteItems, drainOptions, drainQueues } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { redrive } from './redrive';
 import { eventually, expectThat, Run, runId, type ScenarioDefinition, type ScenarioResult } from './scenario';
@@ -100,9 +101,9 @@ export async function runSqsDlqScenario(target: Target, options: SqsDlqScenarioO
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
     sqs.destroy();
     dynamodb.destroy();
@@ -173,6 +174,16 @@ async function runVariant(c: VariantContext): Promise<void> {
     { orderId: `${tag}-p2`, body: JSON.stringify({ orderId: `${tag}-p2`, customerId: 'c-2', items: [], note: 'no items, unknown field' }) },
   ].map((p, j) => ({ ...p, groupId: variant.fifo ? `${tag}-poison${j}` : undefined }));
   const duplicates = good.slice(0, 3);
+  // Registered before anything is sent; they run when the run ends, the messages first (so that none
+  // is processed after its receipt is deleted), then the receipts the consumer wrote.
+  run.cleanup(`${label}: receipts of this run's orders`, async () => {
+    const ids = [...good, ...poison].map((m) => m.orderId);
+    const keys = (await Promise.all(ids.map((orderId) => receipts(c, orderId)))).flat().map(keyOfReceipt);
+    return `${await deleteItems(c.dynamodb, c.receiptsTable, keys)} deleted`;
+  });
+  run.cleanup(`${label}: this run's messages left in the queue and its DLQ`, () =>
+    drainQueues(sqs, [queueUrl, dlqUrl], (m) => m.Body?.includes(tag) === true, drainOptions(target)),
+  );
   const retry = target.retrySeconds(visibility);
   const deadline = (expectedMaxReceives + 1) * (retry + target.cycleSeconds) + target.slackSeconds;
   // Waits follow progress: each may go one retry cycle plus slack without anything new.
@@ -349,6 +360,11 @@ async function receipts(c: VariantContext, orderId: string) {
   return result.Items ?? [];
 }
 
+/** The key of a receipt (the table's partition and sort key). */
+function keyOfReceipt(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  return { orderId: item.orderId, receiptId: item.receiptId };
+}
+
 async function receiptCount(c: VariantContext, orderId: string): Promise<number> {
   return (await receipts(c, orderId)).length;
 }
@@ -409,5 +425,6 @@ export const scenario: ScenarioDefinition = {
   pattern: 'sqs-dlq',
   stack: SQS_DLQ_STACK,
   description: 'orders processed exactly once, poison messages dead-lettered after maxReceiveCount, DLQ redriven',
+  outputs: ['ReceiptsTableName', ...VARIANTS.flatMap((v) => Object.values(v.outputs))],
   run: (target, options) => runSqsDlqScenario(target, options),
 };

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -10,9 +10,11 @@ import {
   SFNClient,
   StartExecutionCommand,
   StartSyncExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { requireOutput, type Target } from '../local/target';
+import { deletedOf, deleteItems, drainOptions, drainQueues } from './cleanup';
 import { deleteMessages, releaseMessages } from './queue-messages';
 import { expectThat, Run, runId, type ScenarioDefinition, ScenarioError, type ScenarioResult } from './scenario';
 
@@ -79,7 +81,6 @@ export async function runStepFunctionsScenario(target: Target, options: StepFunc
   const sfn = new SFNClient(target.clientConfig('sfn'));
   const sqs = new SQSClient(target.clientConfig('sqs'));
   const dynamodb = new DynamoDBClient(target.clientConfig('dynamodb'));
-  const cleanup: Array<() => Promise<unknown>> = [];
   try {
     const outputs = await target.outputs(stackName);
     const out = (key: string) => requireOutput(outputs, stackName, key);
@@ -114,10 +115,32 @@ export async function runStepFunctionsScenario(target: Target, options: StepFunc
       rejected: order('rejected', { status: 'FLAGGED', amount: 50 }),
     };
     const started = new Map<StepFunctionsCase, string>();
-    for (const [key, o] of Object.entries(orders) as Array<[StepFunctionsCase, Order]>) {
-      if (!cases.has(key)) continue;
-      cleanup.push(() => forgetOrder(c, o));
-    }
+    const mine = (Object.entries(orders) as Array<[StepFunctionsCase, Order]>).filter(([key]) => cases.has(key)).map(([, o]) => o);
+    // Removed when the run ends, in the reverse order: the run's executions still running are stopped
+    // (so that none writes after its records are deleted), its approval requests left in the queues
+    // removed, then the records the workflow wrote for its orders.
+    run.cleanup("the order records of this run's orders", async () => {
+      const keys = (await Promise.all(mine.map((o) => recordKeys(c, o.orderId)))).flat();
+      return `${await deleteItems(dynamodb, out('OrdersTableName'), keys)} deleted`;
+    });
+    run.cleanup("this run's approval requests left in the approval queue and its DLQ", () =>
+      drainQueues(
+        sqs,
+        [out('ApprovalQueueUrl'), out('ApprovalDeadLetterQueueUrl')],
+        (m) => mine.some((o) => m.Body?.includes(`"${o.orderId}"`)),
+        drainOptions(target),
+      ),
+    );
+    run.cleanup("this run's executions still running", async () => {
+      let stopped = 0;
+      for (const executionArn of started.values()) {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (described.status !== 'RUNNING') continue;
+        await sfn.send(new StopExecutionCommand({ executionArn, error: 'ScenarioEnded', cause: 'the scenario that started it ended' }));
+        stopped++;
+      }
+      return stopped ? `${stopped} stopped` : 'none';
+    });
 
     await run.step('start the orders: one Standard execution each, named by order id', async () => {
       for (const [key, o] of Object.entries(orders) as Array<[StepFunctionsCase, Order]>) {
@@ -336,12 +359,14 @@ export async function runStepFunctionsScenario(target: Target, options: StepFunc
         return { ...result, parsed: result.output ? (JSON.parse(result.output) as Record<string, unknown>) : undefined };
       };
       const reading = (takenAt: string, metric: string, value: unknown, unit: string) => ({ sensorId, metric, value, unit, takenAt });
-      cleanup.push(async () => {
-        for (const takenAt of ['2025-01-01T00:00:00.000Z', '2025-01-01T00:01:00.000Z'])
-          await dynamodb.send(
-            new DeleteItemCommand({ TableName: out('ReadingsTableName'), Key: { sensorId: { S: sensorId }, takenAt: { S: takenAt } } }),
-          );
+      run.cleanup("this run's readings", async () => {
+        const takenAt = ['2025-01-01T00:00:00.000Z', '2025-01-01T00:01:00.000Z'];
+        const keys = takenAt.map((t) => ({ sensorId: { S: sensorId }, takenAt: { S: t } }));
+        return deletedOf(await deleteItems(dynamodb, out('ReadingsTableName'), keys), keys.length);
       });
+      run.cleanup("this run's invalid reading left in the quarantine queue", () =>
+        drainQueues(sqs, [out('QuarantineQueueUrl')], (m) => m.Body?.includes(sensorId) === true, drainOptions(target)),
+      );
       await run.step('Express, synchronous: a valid reading is validated, enriched and stored, no alert', async () => {
         const result = await sync('r1', reading('2025-01-01T00:00:00Z', 'humidity', 55.5, '%'));
         expectThat(result.status === 'SUCCEEDED', `the execution is ${result.status} (${result.error}: ${result.cause})`);
@@ -391,11 +416,10 @@ export async function runStepFunctionsScenario(target: Target, options: StepFunc
         return `FAILED InvalidReading: ${result.cause}`;
       });
     }
-    return run.result();
+    return await run.finish();
   } catch (error) {
-    return run.result(error);
+    return await run.finish(error);
   } finally {
-    await Promise.allSettled(cleanup.map((f) => f()));
     for (const client of [sfn, sqs, dynamodb]) client.destroy();
   }
 }
@@ -497,12 +521,26 @@ async function item(c: Context, orderId: string, record: string) {
   return result.Item;
 }
 
-async function forgetOrder(c: Context, o: Order): Promise<void> {
-  for (const record of ['ORDER', 'PAYMENT', ...o.items.map((line) => `RESERVATION#${line.sku}`)]) {
-    await c.dynamodb.send(
-      new DeleteItemCommand({ TableName: c.out('OrdersTableName'), Key: { orderId: { S: o.orderId }, record: { S: record } } }),
+/** The keys of every record the order workflow wrote for an order (`ORDER`, `PAYMENT`, `RESERVATION#<sku>`...). */
+async function recordKeys(c: Context, orderId: string): Promise<Array<Record<string, AttributeValue>>> {
+  const keys: Array<Record<string, AttributeValue>> = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await c.dynamodb.send(
+      new QueryCommand({
+        TableName: c.out('OrdersTableName'),
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': { S: orderId } },
+        ProjectionExpression: 'orderId, #r',
+        ExpressionAttributeNames: { '#r': 'record' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
     );
-  }
+    keys.push(...(page.Items ?? []).map((item) => ({ orderId: item.orderId, record: item.record })));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return keys;
 }
 
 interface ApprovalRequest {
@@ -576,5 +614,14 @@ export const scenario: ScenarioDefinition = {
   pattern: 'step-functions',
   stack: STEP_FUNCTIONS_STACK,
   description: 'order workflow (every state type, retry, compensation, human approval by task token) and synchronous Express ingestion',
+  outputs: [
+    'OrderWorkflowArn',
+    'IngestionWorkflowArn',
+    'OrdersTableName',
+    'ReadingsTableName',
+    'ApprovalQueueUrl',
+    'ApprovalDeadLetterQueueUrl',
+    'QuarantineQueueUrl',
+  ],
   run: (target, options) => runStepFunctionsScenario(target, options),
 };

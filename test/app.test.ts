@@ -10,6 +10,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, STACK_IDS } from '../lib/app';
 import { PATTERNS } from '../lib/patterns';
+import { SCENARIOS } from '../scenarios';
 import { PROFILE_CONTEXTS, patternParts, renderCostSummary, renderGuide, replaceBlock, TABLES } from '../scripts/docs';
 import { CDK_JSON_CONTEXT } from './helpers';
 
@@ -131,6 +132,19 @@ describe.each([
       }
     }
   });
+
+  // What a check before a run against a deployed stack looks for (decoupling smoke); the local
+  // scenario tests check that a scenario reads no output it does not declare (test/run-locally.ts).
+  test.each(Object.values(SCENARIOS).map((s) => [s.pattern, s] as const))(
+    'the outputs the %s scenario declares it reads are outputs of its stack',
+    (_pattern, scenario) => {
+      const outputs = Object.keys(assembly.getStackByName(scenario.stack).template.Outputs ?? {});
+      expect(scenario.outputs.filter((key) => !outputs.includes(key))).toEqual([]);
+      expect(new Set(scenario.outputs).size).toBe(scenario.outputs.length);
+      // What a stack deployed with other context may lack is among what is declared.
+      expect((scenario.optionalOutputs ?? []).filter((key) => !scenario.outputs.includes(key))).toEqual([]);
+    },
+  );
 
   test('each handler bundle is at most 150 KB and carries a source map', () => {
     const handlers = assembly.stacks.flatMap((stack) =>

@@ -18,6 +18,9 @@ module.exports = async () => {
       console.error(`could not remove ${dir}: ${error.message}`);
     }
   };
+  // The local brokers keep their state under the machine's temporary folder (scripts/brokers.sh,
+  // local/mq/local-brokers.ts): pinned before TMPDIR changes, or the broker tests would not find them.
+  process.env.DECOUPLING_BROKERS_DIR ??= path.join(tmpdir(), 'decoupling-patterns-brokers');
   for (const name of ['TMPDIR', 'TMP', 'TEMP']) process.env[name] = dir;
   globalThis.__decouplingTestRunDir = { dir, remove };
   process.once('exit', remove);

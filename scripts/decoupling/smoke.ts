@@ -54,14 +54,16 @@ export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<nu
   } finally {
     cloudformation.destroy();
   }
-  const missing = (scenario.outputs ?? []).filter((key) => outputs[key] === undefined || outputs[key] === '');
+  const optional = new Set(scenario.optionalOutputs ?? []);
+  const missing = scenario.outputs.filter((key) => !optional.has(key) && (outputs[key] === undefined || outputs[key] === ''));
   if (missing.length) {
     throw new CliError(
       `stack ${stackName} has no output ${missing.join(', ')}: redeploy it with this version of the app (npx cdk deploy ${scenario.stack})`,
       EXIT.target,
     );
   }
-  say(`✓ ${scenario.outputs?.length ?? Object.keys(outputs).length} outputs the scenario reads`);
+  const present = scenario.outputs.filter((key) => outputs[key] !== undefined && outputs[key] !== '').length;
+  say(`✓ ${present} outputs the scenario reads`);
 
   say(`\n${scenario.pattern} on aws (${stackName}): ${scenario.description}`);
   const target = awsTarget({ region, stackNames: options.stackName ? { [scenario.stack]: options.stackName } : undefined });

@@ -6,15 +6,17 @@ import { synthesizeForLocal } from '../../local/assembly';
 import type { StackInput } from '../../local/runtime';
 import { AMAZON_MQ_STACK, type Engine, runAmazonMqScenario } from '../../scenarios/amazon-mq';
 import { describeWithBrokers } from '../amazon-mq/brokers';
-import { onLocalRuntime } from '../run-locally';
+import { leftBehindBy, onLocalRuntime } from '../run-locally';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime on the real local brokers, runs the scenario. */
 async function scenarioOn(options: { mutate?: (app: App) => void; afterSynth?: (stack: StackInput) => void; engines?: Engine[] } = {}) {
   const { stacks } = synthesizeForLocal({ mutate: options.mutate, stacks: [AMAZON_MQ_STACK] });
   for (const stack of stacks) options.afterSynth?.(stack);
   return onLocalRuntime(stacks, 4, async (target, runtime) => {
-    const result = await runAmazonMqScenario(target, { engines: options.engines, orders: 6 });
-    return { result, runtime };
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () =>
+      runAmazonMqScenario(target, { engines: options.engines, orders: 6 }),
+    );
+    return { result, runtime, leftBehind };
   });
 }
 
@@ -23,13 +25,25 @@ function stackOf(app: App): Stack {
 }
 
 describeWithBrokers('the amazon-mq scenario on the local brokers')('amazon-mq scenario on the local runtime and real brokers', () => {
-  test('passes on the app as synthesized: both engines, every step', async () => {
-    const { result, runtime } = await scenarioOn();
+  test('passes on the app as synthesized: both engines, every step; leaves the table as it found it', async () => {
+    const { result, runtime, leftBehind } = await scenarioOn();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(9);
     expect(result.counters).toEqual({ sent: 24, processed: 22, deadLettered: 2 });
     expect(runtime.deliveryProblems).toEqual([]);
+    // Per engine: 6 orders and 5 after the crash processed, the poison message's dead-letter record.
+    expect(result.cleaned).toEqual(
+      expect.arrayContaining(
+        ['RabbitMQ', 'ActiveMQ'].map((name) => ({
+          what: `${name}: the processed and dead-letter records of this run's orders`,
+          ok: true,
+          detail: '12 deleted',
+        })),
+      ),
+    );
+    expect(result.cleaned).toHaveLength(2);
+    expect(leftBehind).toEqual([]);
   }, 240_000);
 
   describe('bites when the consumer or the deployed configuration is wrong', () => {

@@ -2,7 +2,7 @@ import { synthesizeForLocal } from '../../local/assembly';
 import type { StackInput } from '../../local/runtime';
 import type { Template } from '../../local/template';
 import { API_LAMBDA_STACK, runApiLambdaScenario } from '../../scenarios/api-lambda';
-import { onLocalRuntime } from '../run-locally';
+import { leftBehindBy, onLocalRuntime } from '../run-locally';
 
 // Synthesized (and bundled) once; each mutation edits a copy of the template, as a broken deploy would.
 let stack: StackInput;
@@ -15,8 +15,8 @@ async function scenarioOn(mutate?: (template: Template) => void) {
   mutate?.(template);
   const lines: string[] = [];
   return onLocalRuntime([{ ...stack, template }], 3, async (target, runtime) => {
-    const result = await runApiLambdaScenario(target, { report: (l) => lines.push(l) });
-    return { result, lines, notEmulated: runtime.notEmulated };
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () => runApiLambdaScenario(target, { report: (l) => lines.push(l) }));
+    return { result, lines, notEmulated: runtime.notEmulated, leftBehind };
   });
 }
 
@@ -29,7 +29,7 @@ function method(template: Template, prefix: string): Record<string, unknown> {
 
 describe('api-lambda scenario on the local runtime', () => {
   test('passes on the app as synthesized; throttling is reported as not emulated; what is not enforced is listed', async () => {
-    const { result, lines, notEmulated } = await scenarioOn();
+    const { result, lines, notEmulated, leftBehind } = await scenarioOn();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(9);
@@ -50,6 +50,13 @@ describe('api-lambda scenario on the local runtime', () => {
     ]) {
       expect(listed.filter((l) => expected.test(l)).length).toBeGreaterThan(0);
     }
+    // The two quotes are deleted and the connections closed (their $disconnect removes their items).
+    expect(result.cleaned).toEqual([
+      { what: 'the stale connection item', ok: true, detail: 'none left: the stack removed it' },
+      { what: "this run's WebSocket connections", ok: true, detail: '2 closed; $disconnect removes their items' },
+      { what: "this run's quotes", ok: true, detail: '2 deleted' },
+    ]);
+    expect(leftBehind).toEqual([]);
   }, 30_000);
 
   describe('bites when the deployed configuration is wrong', () => {
@@ -67,13 +74,16 @@ describe('api-lambda scenario on the local runtime', () => {
       expect(result.error).toMatch(/^ScenarioError: GET \/quotes without x-api-key: expected 403, got 200 /);
     }, 30_000);
 
-    test('the Lambda authorizer removed from POST /quotes: a denied client creates a quote', async () => {
-      const { result } = await scenarioOn((t) => {
+    test('the Lambda authorizer removed from POST /quotes: a denied client creates a quote (which the run deletes)', async () => {
+      const { result, leftBehind } = await scenarioOn((t) => {
         const post = method(t, 'RestApiquotesPOST');
         post.AuthorizationType = 'NONE';
         delete post.AuthorizerId;
       });
       expect(result.error).toMatch(/^ScenarioError: POST \/quotes from a denied client: expected 403, got 201 /);
+      // The quote the step expected to be refused is the run's too: deleted with the two others.
+      expect(result.cleaned).toEqual([{ what: "this run's quotes", ok: true, detail: '3 deleted' }]);
+      expect(leftBehind).toEqual([]);
     }, 30_000);
   });
 });

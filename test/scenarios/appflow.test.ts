@@ -3,8 +3,9 @@ import type { StackInput } from '../../local/runtime';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { localTarget } from '../../local/target';
 import type { Template, TemplateResource } from '../../local/template';
-import { APPFLOW_STACK, runAppFlowScenario } from '../../scenarios/appflow';
+import { APPFLOW_STACK, runAppFlowScenario, scenario } from '../../scenarios/appflow';
 import type { ScenarioResult } from '../../scenarios/scenario';
+import { declaredOutputsOnly, leftBehindBy } from '../run-locally';
 
 // The app is synthesized once; each broken variant is a copy of its template with one change, run as
 // a stack of its own in one runtime, so that every scenario runs side by side.
@@ -20,6 +21,7 @@ let base: StackInput;
 let runtime: LocalRuntime;
 const errors: Error[] = [];
 const results = new Map<string, ScenarioResult>();
+let leftBehind: string[] = [];
 
 function flowOf(template: Template): TemplateResource & { Properties: { FlowName: string; Tasks: Task[] } } {
   const found = Object.values(template.Resources).find(
@@ -65,18 +67,21 @@ beforeAll(async () => {
     ),
   });
   runtime = await startLocalRuntime({ stacks: Object.values(VARIANTS), onError: (e) => errors.push(e) });
-  const target = localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 });
-  await Promise.all(
-    Object.entries(VARIANTS).map(async ([key, stack]) =>
-      results.set(key, await runAppFlowScenario(target, { stackName: stack.stackName })),
+  const target = declaredOutputsOnly(localTarget(runtime, { retryDelaySeconds: 0, slackSeconds: 3 }), scenario);
+  // The broken variants fail midway: their runs clean up too, so the whole runtime is left as found.
+  ({ leftBehind } = await leftBehindBy(runtime, () =>
+    Promise.all(
+      Object.entries(VARIANTS).map(async ([key, stack]) =>
+        results.set(key, await runAppFlowScenario(target, { stackName: stack.stackName })),
+      ),
     ),
-  );
+  ));
 }, 60_000);
 
 afterAll(() => runtime?.stop());
 
 describe('appflow scenario on the local runtime', () => {
-  test('passes on the app as synthesized: curated output equal to the expected file, a terminated run', () => {
+  test('passes on the app as synthesized: curated output equal to the expected file, a terminated run; every run leaves the runtime as found', () => {
     const result = results.get('asSynthesized') as ScenarioResult;
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
@@ -90,6 +95,13 @@ describe('appflow scenario on the local runtime', () => {
       ...(withEvents ? ['the failed run is reported to the failed-runs queue'] : []),
     ]);
     expect(result.counters).toEqual({ sent: 10, processed: 4, deadLettered: withEvents ? 1 : 0 });
+    // The two files it put in the source folder and the curated object of its successful run.
+    expect(result.cleaned).toEqual([
+      { what: "the end-of-run reports of this run's flow runs left in the queues", ok: true, detail: 'none left in 2 queues' },
+      { what: "the curated output of this run's flow runs", ok: true, detail: '1 object deleted' },
+      { what: "this run's files in the source folder", ok: true, detail: '2 objects deleted' },
+    ]);
+    expect(leftBehind).toEqual([]);
     const flow = runtime.endpoints.services.appflow && flowOf(VARIANTS.asSynthesized.template).Properties.FlowName;
     expect(flow).toMatch(/OrdersFlow/);
     // Until then, each run's end-of-run event is reported as undeliverable: nothing is lost silently.

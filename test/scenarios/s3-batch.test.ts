@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { synthesizeForLocal } from '../../local/assembly';
 import { readAssembly, type StackInput } from '../../local/runtime';
 import { runS3BatchScenario, S3_BATCH_STACK, type S3BatchPart } from '../../scenarios/s3-batch';
-import { onLocalRuntime } from '../run-locally';
+import { leftBehindBy, onLocalRuntime } from '../run-locally';
 
 // The app is synthesized once; each mutation test breaks a copy of the cloud assembly on purpose.
 let assemblyDir: string;
@@ -31,8 +31,10 @@ function mutated(mutate: (dir: string, stack: StackInput) => void): StackInput {
 /** Runs the scenario (or some of its parts) on a stack; fails a wait after `slackSeconds` without progress. */
 async function scenarioOn(stack: StackInput, parts?: readonly S3BatchPart[], slackSeconds = 5) {
   return onLocalRuntime([stack], slackSeconds, async (target, runtime) => {
-    const result = await runS3BatchScenario(target, { parts, largeObjectBytes: 1024 * 1024 });
-    return { result, deliveryProblems: runtime.deliveryProblems };
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () =>
+      runS3BatchScenario(target, { parts, largeObjectBytes: 1024 * 1024 }),
+    );
+    return { result, deliveryProblems: runtime.deliveryProblems, leftBehind };
   });
 }
 
@@ -44,14 +46,23 @@ function resource(stack: StackInput, type: string, prefix: string) {
 }
 
 describe('s3-batch scenario on the local runtime', () => {
-  test('passes on the app as synthesized: every job really runs', async () => {
+  test('passes on the app as synthesized: every job really runs; the run leaves the stack as it found it', async () => {
     const stack = readAssembly(assemblyDir).find((s) => s.stackName === S3_BATCH_STACK) as StackInput;
-    const { result, deliveryProblems } = await scenarioOn(stack);
+    const { result, deliveryProblems, leftBehind } = await scenarioOn(stack);
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps.map((s) => s.name)).toHaveLength(10);
     expect(result.counters).toEqual({ sent: 7, processed: 3, deadLettered: 2 });
     expect(deliveryProblems).toEqual([]);
+    // Five uploads, three results, the submitter's four records (one per job it submitted).
+    expect(result.cleaned).toEqual([
+      { what: "this run's unfinished jobs", ok: true, detail: 'none' },
+      { what: "the results of this run's jobs", ok: true, detail: '3 objects deleted' },
+      { what: "this run's job state changes and failures left in the queues", ok: true, detail: 'none left in 5 queues' },
+      { what: "the submitter's records of this run's uploads", ok: true, detail: '4 deleted' },
+      { what: "this run's uploads", ok: true, detail: '5 objects deleted' },
+    ]);
+    expect(leftBehind).toEqual([]);
   }, 60_000);
 
   describe('bites when the deployed configuration is wrong', () => {

@@ -3,14 +3,16 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { synthesizeForLocal } from '../../local/assembly';
 import { runSnsFanoutScenario, SNS_FANOUT_STACK } from '../../scenarios/sns-fanout';
-import { onLocalRuntime } from '../run-locally';
+import { leftBehindBy, onLocalRuntime } from '../run-locally';
 
 async function scenarioOn(mutate?: (app: App) => void) {
   const assembly = synthesizeForLocal({ mutate, stacks: [SNS_FANOUT_STACK] });
   try {
     return await onLocalRuntime(assembly.stacks, 3, async (target, runtime) => {
-      const result = await runSnsFanoutScenario(target, { largePayloadBytes: 300 * 1024 });
-      return { result, deliveryProblems: runtime.deliveryProblems };
+      const { value: result, leftBehind } = await leftBehindBy(runtime, () =>
+        runSnsFanoutScenario(target, { largePayloadBytes: 300 * 1024 }),
+      );
+      return { result, deliveryProblems: runtime.deliveryProblems, leftBehind };
     });
   } finally {
     assembly.dispose();
@@ -26,13 +28,24 @@ function find<T>(app: App, pathEnd: string): T {
 
 // Each test runs its own local runtime; they wait mostly on deliveries, so they run side by side.
 describe('sns-fanout scenario on the local runtime', () => {
-  test.concurrent('passes on the app as synthesized', async () => {
-    const { result, deliveryProblems } = await scenarioOn();
+  test.concurrent('passes on the app as synthesized; leaves the stack as it found it', async () => {
+    const { result, deliveryProblems, leftBehind } = await scenarioOn();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(10);
     expect(result.counters).toEqual({ sent: 42, processed: 37, deadLettered: 2 });
     expect(deliveryProblems).toEqual([]);
+    // The 25 records of the Lambda subscriber (the rejected notifications have none) and the payload.
+    expect(result.cleaned).toEqual([
+      { what: 'the claim-checked payload', ok: true, detail: '1 object deleted' },
+      { what: "this run's messages left in the queues and dead-letter queues", ok: true, detail: 'none left in 17 queues' },
+      {
+        what: "the Lambda subscriber's records of this run's notifications",
+        ok: true,
+        detail: '25 of 27 deleted (the others were never written)',
+      },
+    ]);
+    expect(leftBehind).toEqual([]);
   }, 60_000);
 
   test.concurrent('bites when the priority filter policy is removed: the queue receives what it should not', async () => {
@@ -45,7 +58,7 @@ describe('sns-fanout scenario on the local runtime', () => {
   }, 60_000);
 
   test.concurrent('bites when the queue key no longer lets SNS use it: deliveries go to the subscription DLQ, as on AWS', async () => {
-    const { result, deliveryProblems } = await scenarioOn((app) => {
+    const { result, deliveryProblems, leftBehind } = await scenarioOn((app) => {
       const key = find<kms.CfnKey>(app, 'Priority/Key/Resource');
       key.addPropertyOverride('KeyPolicy', {
         Version: '2012-10-17',
@@ -69,5 +82,10 @@ describe('sns-fanout scenario on the local runtime', () => {
         outcome: expect.stringMatching(/^deliveries go to its dead-letter queue arn:aws:sqs:us-east-1:000000000000:/),
       }),
     ]);
+    // The failed run drains its messages from every queue, the subscription DLQ included.
+    expect(result.cleaned.find((c) => c.what.startsWith("this run's messages"))?.detail).toMatch(
+      /^\d+ deleted \(8 from [\w-]*NotificationsPriorityDeadLetterQueue/,
+    );
+    expect(leftBehind).toEqual([]);
   }, 60_000);
 });

@@ -3,13 +3,20 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { synthesizeForLocal } from '../../local/assembly';
 import { runSqsDlqScenario, SQS_DLQ_STACK } from '../../scenarios/sqs-dlq';
-import { onLocalRuntime } from '../run-locally';
+import { leftBehindBy, onLocalRuntime } from '../run-locally';
 
 /** Synthesizes the app (optionally broken on purpose), starts the runtime, runs the scenario. */
 async function scenarioOn(mutate?: (app: App) => void, variants?: ReadonlyArray<'standard' | 'FIFO'>) {
+  return (await scenarioLeaving(mutate, variants)).value;
+}
+
+/** Like {@link scenarioOn}, with what the run left behind in the runtime's tables, buckets and queues. */
+async function scenarioLeaving(mutate?: (app: App) => void, variants?: ReadonlyArray<'standard' | 'FIFO'>) {
   const assembly = synthesizeForLocal({ mutate, stacks: [SQS_DLQ_STACK] });
   try {
-    return await onLocalRuntime(assembly.stacks, 3, (target) => runSqsDlqScenario(target, { variants }));
+    return await onLocalRuntime(assembly.stacks, 3, (target, runtime) =>
+      leftBehindBy(runtime, () => runSqsDlqScenario(target, { variants })),
+    );
   } finally {
     assembly.dispose();
   }
@@ -25,12 +32,20 @@ function cfn<T extends CfnElement>(app: App, path: string): T {
 }
 
 describe('sqs-dlq scenario on the local runtime', () => {
-  test('passes on the app as synthesized: both queues, every step', async () => {
-    const result = await scenarioOn();
+  test('passes on the app as synthesized: both queues, every step; leaves the stack as it found it', async () => {
+    const { value: result, leftBehind } = await scenarioLeaving();
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(13);
     expect(result.counters).toEqual({ sent: 52, processed: 40, deadLettered: 6 });
+    // Each variant's 20 receipts are deleted when the run ends, and no message of the run is left.
+    expect(result.cleaned).toEqual([
+      { what: "FIFO: this run's messages left in the queue and its DLQ", ok: true, detail: 'none left in 2 queues' },
+      { what: "FIFO: receipts of this run's orders", ok: true, detail: '20 deleted' },
+      { what: "standard: this run's messages left in the queue and its DLQ", ok: true, detail: 'none left in 2 queues' },
+      { what: "standard: receipts of this run's orders", ok: true, detail: '20 deleted' },
+    ]);
+    expect(leftBehind).toEqual([]);
   }, 60_000);
 
   describe('bites when the deployed configuration is wrong', () => {
@@ -55,7 +70,7 @@ describe('sqs-dlq scenario on the local runtime', () => {
     }, 30_000);
 
     test('an event source without partial batch responses: poison messages are deleted, never dead-lettered', async () => {
-      const result = await scenarioOn(
+      const { value: result, leftBehind } = await scenarioLeaving(
         (app) => {
           const stack = app.node.findChild(SQS_DLQ_STACK) as Stack;
           const mapping = stack.node
@@ -67,6 +82,11 @@ describe('sqs-dlq scenario on the local runtime', () => {
       );
       expect(result.error).toMatch(/^ScenarioError: timed out after \d+(\.\d+)? s waiting for 3 poison messages in the dead-letter queue$/);
       expect(result.steps.find((s) => !s.ok)?.name).toBe('standard: poison messages dead-lettered after exactly 5 receives');
+      // A failed run cleans up too: the receipts of the orders it got through are deleted.
+      expect(result.cleaned.find((c) => c.what === "standard: receipts of this run's orders")).toEqual(
+        expect.objectContaining({ ok: true, detail: '20 deleted' }),
+      );
+      expect(leftBehind).toEqual([]);
     }, 60_000);
   });
 });

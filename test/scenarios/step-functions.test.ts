@@ -3,6 +3,7 @@ import { type LocalRuntime, type StackInput, startLocalRuntime } from '../../loc
 import { localTarget, type Target } from '../../local/target';
 import type { Template, TemplateResource } from '../../local/template';
 import { runStepFunctionsScenario, STEP_FUNCTIONS_STACK } from '../../scenarios/step-functions';
+import { declaredOutputsOnly, leftBehindBy } from '../run-locally';
 
 type State = Record<string, unknown> & {
   Next?: string;
@@ -46,23 +47,33 @@ afterAll(() => runtime?.stop());
 
 /** The target with `OrderWorkflowArn` pointing at a mutant: the scenario runs against it unchanged. */
 function mutantTarget(mutant: string): Target {
-  return {
+  return declaredOutputsOnly({
     ...target,
     outputs: async (stackName) => {
       const outputs = await target.outputs(stackName);
       return { ...outputs, OrderWorkflowArn: outputs[`Mutant${mutant}Arn`] };
     },
-  };
+  });
 }
 
 describe('step-functions scenario on the local runtime', () => {
-  test('passes on the app as synthesized: every case, both workflows run from their templates', async () => {
-    const result = await runStepFunctionsScenario(target);
+  test('passes on the app as synthesized: every case, both workflows run from their templates; leaves the stack as found', async () => {
+    const { value: result, leftBehind } = await leftBehindBy(runtime, () => runStepFunctionsScenario(declaredOutputsOnly(target)));
     expect(result.error).toBeUndefined();
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(15);
     expect(result.counters).toEqual({ sent: 12, processed: 9, deadLettered: 1 });
     expect(runtime.notEmulated.filter((n) => n.type === 'AWS::StepFunctions::StateMachine')).toEqual([]);
+    // The records the workflow wrote: ORDER, PAYMENT and a reservation per line item of the three
+    // confirmed orders (9 + 4 + 4), the declined order's PAYMENT; and the two stored readings.
+    expect(result.cleaned).toEqual([
+      { what: "this run's invalid reading left in the quarantine queue", ok: true, detail: 'none left in the queue' },
+      { what: "this run's readings", ok: true, detail: '2 deleted' },
+      { what: "this run's executions still running", ok: true, detail: 'none' },
+      { what: "this run's approval requests left in the approval queue and its DLQ", ok: true, detail: 'none left in 2 queues' },
+      { what: "the order records of this run's orders", ok: true, detail: '18 deleted' },
+    ]);
+    expect(leftBehind).toEqual([]);
   }, 30_000);
 
   describe('bites when the definition is wrong', () => {
