@@ -54,7 +54,7 @@ async function localRun(tmp: string, how: NodeJS.Signals | 'fail', stacks: 'full
   const child: ChildProcess = spawn(process.execPath, ['--require', REGISTER, FIXTURE, how === 'fail' ? 'fail' : 'wait', stacks], {
     cwd: ROOT,
     env: { ...process.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -75,7 +75,9 @@ async function localRun(tmp: string, how: NodeJS.Signals | 'fail', stacks: 'full
   expect(existsSync(ready.assemblyDir)).toBe(true);
   expect(ready.assemblyDir.startsWith(tmp)).toBe(true);
   const children = descendants(child.pid as number);
-  if (how !== 'fail') child.kill(how);
+  // A failing run fails only now: before, it could end (and clean up) before the test looked.
+  if (how === 'fail') child.stdin?.end('fail now\n');
+  else child.kill(how);
   const { code, signal } = await ended;
   // fauxqs notices that its parent is gone when its stdin closes; give it a moment.
   for (let i = 0; i < 50 && children.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
