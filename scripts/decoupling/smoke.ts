@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { awsTarget, describeAwsError, TargetError } from '../../local/target';
-import { SCENARIOS } from '../../scenarios';
+import { SCENARIOS, type ScenarioResult } from '../../scenarios';
 import { knownPattern } from './diagram';
 import { CliError, type CliIo, EXIT } from './io';
 
@@ -72,6 +72,19 @@ export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<nu
   say(
     `\n${result.pattern} on aws: ${result.error ? `FAILED: ${result.error}` : 'PASSED'}; steps ${passed}/${result.steps.length}; ${(result.durationMs / 1000).toFixed(1)} s`,
   );
+  const left = leftBehind(result);
+  if (left) say(left);
   if (!result.error) return EXIT.ok;
   return result.error.startsWith(`${TargetError.name}:`) || result.error.startsWith('TargetError') ? EXIT.target : EXIT.failed;
+}
+
+/**
+ * One line naming the test data a run could not remove from the deployed stack (its failed cleanups),
+ * or undefined when every cleanup ran. It does not change the exit code: the scenario's verdict
+ * stands, but the user has data to remove.
+ */
+export function leftBehind(result: Pick<ScenarioResult, 'cleaned'>): string | undefined {
+  const failed = result.cleaned.filter((c) => !c.ok);
+  if (failed.length === 0) return undefined;
+  return `warning: test data left in the stack: ${failed.map((c) => `${c.what} (${c.detail})`).join('; ')}`;
 }

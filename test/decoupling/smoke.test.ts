@@ -1,5 +1,6 @@
 import { main } from '../../scripts/decoupling/cli';
 import type { CliIo } from '../../scripts/decoupling/io';
+import { leftBehind } from '../../scripts/decoupling/smoke';
 
 function capture() {
   const out: string[] = [];
@@ -39,5 +40,22 @@ describe('decoupling smoke: preflight before the scenario touches anything', () 
   test('an unknown pattern: exit 2', async () => {
     const run = capture();
     expect(await main(['smoke', 'nope'], run.io)).toBe(2);
+  });
+});
+
+describe('decoupling smoke: what a run leaves behind', () => {
+  test('every cleanup ran: nothing to say', () => {
+    expect(leftBehind({ cleaned: [{ what: 'receipts of this run', ok: true, detail: '20 deleted' }] })).toBeUndefined();
+  });
+
+  test('a failed cleanup is named with its error, on one line', () => {
+    expect(
+      leftBehind({
+        cleaned: [
+          { what: 'receipts of this run', ok: true, detail: '20 deleted' },
+          { what: "this run's uploads", ok: false, detail: 'AccessDenied: not authorized' },
+        ],
+      }),
+    ).toBe("warning: test data left in the stack: this run's uploads (AccessDenied: not authorized)");
   });
 });
