@@ -1,3 +1,9 @@
+/**
+ * The local DynamoDB emulator's entry point: startDynamoDb, its HTTP server for the DynamoDB JSON 1.0
+ * protocol and the dispatch of each request to its operation. The operations live in items.ts
+ * (PutItem, GetItem, UpdateItem, DeleteItem), query.ts (Query, Scan) and tables.ts (the table model
+ * and the table operations); requests.ts reads and validates their parameters.
+ */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
