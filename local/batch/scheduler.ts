@@ -1,12 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { type Attempt, type Job, type JobStatus, jobDetail } from './job';
 import { BatchError } from './rest-endpoint';
-import type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec, RetryStrategy } from './specs';
+import { normalizeRetryStrategy, retryDecision, stopProcess } from './retry';
+import type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec } from './specs';
 
 export type { JobStatus } from './job';
+export { globMatches, normalizeRetryStrategy, retryDecision } from './retry';
 export type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec, RetryStrategy } from './specs';
 
 /** What the scheduler needs from the runtime. */
@@ -26,37 +28,8 @@ export interface SchedulerHost {
 
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const PRELOAD = path.join(__dirname, 'preload.cjs');
-/** AWS Batch sends SIGKILL this long after SIGTERM when an attempt times out or a job is terminated. */
-const KILL_GRACE_MS = 30_000;
 /** The largest SubmitJob request ("AWS Batch service quotas"). */
 const MAX_PAYLOAD_BYTES = 30 * 1024;
-
-/**
- * Whether `pattern` (an evaluateOnExit glob: letters, digits, spaces, `.` and `:`, optionally ending
- * with `*`) matches `value`, case-insensitively.
- */
-export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(value);
-}
-
-/**
- * What the retry strategy decides after a failed attempt: the first evaluateOnExit rule whose
- * conditions all match decides; when none matches, the job is retried while attempts remain.
- */
-export function retryDecision(strategy: RetryStrategy, attempt: Attempt, attemptNumber: number): 'RETRY' | 'EXIT' {
-  const rule = strategy.evaluateOnExit.find(
-    (r) =>
-      (r.onExitCode === undefined || globMatches(r.onExitCode, String(attempt.container.exitCode ?? ''))) &&
-      (r.onReason === undefined || globMatches(r.onReason, attempt.container.reason ?? '')) &&
-      (r.onStatusReason === undefined || globMatches(r.onStatusReason, attempt.statusReason ?? '')),
-  );
-  const action = rule?.action.toUpperCase() ?? 'RETRY';
-  return action === 'RETRY' && attemptNumber < strategy.attempts ? 'RETRY' : 'EXIT';
-}
 
 /** Replaces each `Ref::name` argument with the parameter's value; unknown placeholders stay as they are (as in AWS Batch). */
 export function substituteParameters(command: readonly string[], parameters: Readonly<Record<string, string>>): string[] {
@@ -417,35 +390,4 @@ function stringRecord(value: unknown, what: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new BatchError('ClientException', `${what} must be a map of strings`);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
-}
-
-/** A retry strategy from the API's or the template's shape, checked as AWS Batch checks it. */
-export function normalizeRetryStrategy(raw: { attempts?: unknown; evaluateOnExit?: unknown }): RetryStrategy {
-  const attempts = Number(raw.attempts ?? 1);
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
-    throw new BatchError('ClientException', 'retryStrategy.attempts must be 1 to 10');
-  const rules = (raw.evaluateOnExit as Array<Record<string, unknown>> | undefined) ?? [];
-  if (rules.length > 5) throw new BatchError('ClientException', 'retryStrategy.evaluateOnExit holds at most 5 rules');
-  return {
-    attempts,
-    evaluateOnExit: rules.map((r) => {
-      const action = String(r.action ?? r.Action ?? '').toUpperCase();
-      if (action !== 'RETRY' && action !== 'EXIT')
-        throw new BatchError('ClientException', `evaluateOnExit action ${JSON.stringify(action)} must be RETRY or EXIT`);
-      const pick = (camel: string, pascal: string) => (r[camel] ?? r[pascal]) as string | undefined;
-      return {
-        action,
-        onExitCode: pick('onExitCode', 'OnExitCode'),
-        onReason: pick('onReason', 'OnReason'),
-        onStatusReason: pick('onStatusReason', 'OnStatusReason'),
-      };
-    }),
-  };
-}
-
-function stopProcess(child: ChildProcess): void {
-  child.kill('SIGTERM');
-  setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, KILL_GRACE_MS).unref();
 }
