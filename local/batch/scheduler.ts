@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { type Attempt, type Job, type JobStatus, jobDetail } from './job';
+import { attemptEnvironment, jobSettings } from './job-settings';
 import { BatchError } from './rest-endpoint';
-import { normalizeRetryStrategy, retryDecision, stopProcess } from './retry';
-import type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec } from './specs';
+import { retryDecision, stopProcess } from './retry';
+import type { ComputeEnvironmentSpec, JobDefinitionSpec, JobQueueSpec } from './specs';
 
 export type { JobStatus } from './job';
+export { substituteParameters } from './job-settings';
 export { globMatches, normalizeRetryStrategy, retryDecision } from './retry';
 export type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec, RetryStrategy } from './specs';
 
@@ -30,14 +32,6 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const PRELOAD = path.join(__dirname, 'preload.cjs');
 /** The largest SubmitJob request ("AWS Batch service quotas"). */
 const MAX_PAYLOAD_BYTES = 30 * 1024;
-
-/** Replaces each `Ref::name` argument with the parameter's value; unknown placeholders stay as they are (as in AWS Batch). */
-export function substituteParameters(command: readonly string[], parameters: Readonly<Record<string, string>>): string[] {
-  return command.map((arg) => {
-    const match = /^Ref::(.+)$/.exec(arg);
-    return match && parameters[match[1]] !== undefined ? parameters[match[1]] : arg;
-  });
-}
 
 /**
  * AWS Batch's job lifecycle for the template's queues and definitions: SubmitJob, DescribeJobs,
@@ -92,20 +86,7 @@ export class BatchScheduler {
         `job definition ${definition.name} is for ${definition.platform}, but job queue ${queue.name} has ${[...platforms].join(', ')} compute environments`,
       );
     }
-    const parameters = { ...definition.parameters, ...stringRecord(input.parameters, 'parameters') };
-    const overrides = (input.containerOverrides ?? {}) as { command?: string[]; environment?: Array<{ name: string; value: string }> };
-    const environment = { ...definition.environment };
-    for (const variable of overrides.environment ?? []) {
-      if (variable.name.startsWith('AWS_BATCH'))
-        throw new BatchError('ClientException', `environment variable ${variable.name}: names starting with AWS_BATCH are reserved`);
-      environment[variable.name] = String(variable.value);
-    }
-    const retry = input.retryStrategy as { attempts?: number; evaluateOnExit?: ExitRule[] } | undefined;
-    const retryStrategy = retry ? normalizeRetryStrategy(retry) : definition.retryStrategy;
-    const timeout = (input.timeout as { attemptDurationSeconds?: number } | undefined)?.attemptDurationSeconds;
-    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60)) {
-      throw new BatchError('ClientException', 'timeout.attemptDurationSeconds must be at least 60');
-    }
+    const settings = jobSettings(definition, input);
     const jobId = randomUUID();
     const job: Job = {
       jobId,
@@ -113,15 +94,15 @@ export class BatchScheduler {
       jobName,
       queue,
       definition,
-      parameters,
-      command: substituteParameters(overrides.command ?? definition.command, parameters),
-      environment,
+      parameters: settings.parameters,
+      command: settings.command,
+      environment: settings.environment,
       vcpus: definition.vcpus,
       memoryMiB: definition.memoryMiB,
-      retryStrategy,
-      attemptDurationSeconds: timeout ?? definition.attemptDurationSeconds,
+      retryStrategy: settings.retryStrategy,
+      attemptDurationSeconds: settings.attemptDurationSeconds,
       createdAt: Date.now(),
-      tags: stringRecord(input.tags, 'tags'),
+      tags: settings.tags,
       status: 'SUBMITTED',
       attempts: [],
     };
@@ -318,16 +299,7 @@ export class BatchScheduler {
     const attemptNumber = job.attempts.length;
     const child = spawn(process.execPath, ['--require', PRELOAD, ...args], {
       cwd: job.definition.codeDir,
-      env: {
-        ...this.host.awsEnvironment(),
-        ...job.environment,
-        NODE_PATH: this.host.nodePath,
-        PATH: process.env.PATH ?? '',
-        AWS_BATCH_JOB_ID: job.jobId,
-        AWS_BATCH_JOB_ATTEMPT: String(attemptNumber),
-        AWS_BATCH_JQ_NAME: job.queue.name,
-        AWS_BATCH_CE_NAME: environment.name,
-      },
+      env: attemptEnvironment(job, attemptNumber, environment.name, this.host),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     job.process = child;
@@ -384,10 +356,4 @@ export class BatchScheduler {
 
 function platformOf(environment: ComputeEnvironmentSpec | undefined): 'FARGATE' | 'EC2' {
   return environment?.computeType?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
-}
-
-function stringRecord(value: unknown, what: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new BatchError('ClientException', `${what} must be a map of strings`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
 }
