@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type AppFlowCaller, missingGrant } from '../appflow/bucket-access';
+import type { ExecutionRecord, LocalFlow } from '../appflow/flow';
 import { outputObjects, type S3DestinationSettings } from '../appflow/output';
 import { type FlowRecord, readCsv, readJsonLines } from '../appflow/records';
 import { applyTasks, type FlowTask } from '../appflow/tasks';
 import { RestError, startRestEndpoint } from '../rest-endpoint';
 import type { Created, LocalService, ResourceInput, ServiceHost, ServiceModule, StackContext } from './service';
+
+export type { ExecutionRecord, LocalFlow } from '../appflow/flow';
 
 /** AppFlow's documented limits the local runs enforce (User Guide: "Amazon S3", "Quotas for Amazon AppFlow"). */
 export const LOCAL_APPFLOW_LIMITS = {
@@ -18,40 +21,6 @@ export const LOCAL_APPFLOW_LIMITS = {
 /** The default event bus AppFlow publishes its run reports to. */
 export function defaultBusArn(region: string, account: string): string {
   return `arn:aws:events:${region}:${account}:event-bus/default`;
-}
-
-/** One run of a flow, as DescribeFlowExecutionRecords reports it. */
-export interface ExecutionRecord {
-  executionId: string;
-  executionStatus: 'InProgress' | 'Successful' | 'Error';
-  executionResult: {
-    recordsProcessed: number;
-    bytesProcessed: number;
-    bytesWritten: number;
-    errorInfo?: { executionMessage: string; putFailuresCount: number };
-  };
-  startedAt: number;
-  lastUpdatedAt: number;
-  /** Local detail: records filtered and dropped by validations, and the objects written. */
-  readonly local: { filtered: number; dropped: number; written: string[] };
-}
-
-/** A flow of the template. */
-export interface LocalFlow {
-  readonly stackName: string;
-  readonly logicalId: string;
-  readonly name: string;
-  readonly arn: string;
-  readonly triggerType: 'OnDemand' | 'Scheduled' | 'Event';
-  /** Active, or Draft for a scheduled or event flow deployed without `FlowStatus: Active` (it never runs). */
-  status: 'Active' | 'Draft' | 'Suspended';
-  readonly scheduleExpression?: string;
-  /** Why the flow does not run locally (a SaaS connector, Parquet output), when it does not. */
-  readonly notRun?: string;
-  readonly source?: { readonly bucket: string; readonly prefix: string; readonly format: 'CSV' | 'JSON' };
-  readonly destination?: S3DestinationSettings;
-  readonly tasks: readonly FlowTask[];
-  readonly executions: ExecutionRecord[];
 }
 
 /** The AppFlow service of the local runtime, as tests and other services see it. */
