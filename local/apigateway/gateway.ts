@@ -10,12 +10,13 @@ import { checkSigV4, checkToken, type Decision, LambdaAuthorizers } from './auth
 import { httpEvent, type IncomingRequest, requestId, restEvent } from './events';
 import type { KeyStore } from './keys';
 import type { LambdaProxy, LocalApi, RestApi, RestMethod, V2Api } from './model';
+import { parseRequest, readBody } from './request';
 import { bestMatch, matchRouteKey } from './routing';
 import { bodyErrors, missingParameters, validationErrorString } from './validation';
 import { WebSocketGateway } from './websocket';
 
-/** Largest REST or HTTP API request body: 10 MB. */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export { MAX_BODY_BYTES } from './request';
+
 const HOST = /^([a-z0-9]{10})\.execute-api\.localhost(?::\d+)?$/;
 
 /** What the gateway needs from the runtime. */
@@ -382,45 +383,4 @@ export function proxyResponse(result: unknown, format: '1.0' | '2.0'): Reply | u
   if (Array.isArray(value.cookies)) headers['set-cookie'] = value.cookies.map(String);
   const text = (value.body as string | undefined) ?? '';
   return { status: value.statusCode as number, headers, body: value.isBase64Encoded === true ? Buffer.from(text, 'base64') : text };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseRequest(req: IncomingMessage, url: URL, body: Buffer, host: string): IncomingRequest {
-  const headers: Record<string, string> = {};
-  const multiHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i].toLowerCase();
-    const value = req.rawHeaders[i + 1];
-    headers[name] = value;
-    multiHeaders[name] = [...(multiHeaders[name] ?? []), value];
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
-  }
-  return {
-    method: String(req.method ?? 'GET').toUpperCase(),
-    path: url.pathname,
-    rawPath: url.pathname,
-    rawQuery: url.search.replace(/^\?/, ''),
-    headers,
-    multiHeaders,
-    query,
-    multiQuery,
-    body,
-    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-    host,
-  };
 }

@@ -1,108 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { type Attempt, type Job, type JobStatus, jobDetail } from './job';
+import { attemptEnvironment, jobSettings } from './job-settings';
 import { BatchError } from './rest-endpoint';
+import { retryDecision, stopProcess } from './retry';
+import type { ComputeEnvironmentSpec, JobDefinitionSpec, JobQueueSpec } from './specs';
 
-/** A compute environment of the template: only what decides whether and where jobs run. */
-export interface ComputeEnvironmentSpec {
-  readonly name: string;
-  readonly arn: string;
-  /** MANAGED or UNMANAGED (no capacity until you register ECS instances: jobs stay RUNNABLE). */
-  readonly managed: boolean;
-  /** FARGATE, FARGATE_SPOT, EC2 or SPOT; undefined for unmanaged environments. */
-  readonly computeType?: string;
-  /** The most vCPUs it runs at once (managed environments). */
-  readonly maxvCpus: number;
-  readonly enabled: boolean;
-}
-
-/** A job queue of the template. */
-export interface JobQueueSpec {
-  readonly name: string;
-  readonly arn: string;
-  readonly priority: number;
-  readonly enabled: boolean;
-  /** Compute environment ARNs, first choice first. */
-  readonly computeEnvironments: readonly string[];
-}
-
-/** One evaluateOnExit rule. */
-export interface ExitRule {
-  readonly action: 'RETRY' | 'EXIT';
-  readonly onExitCode?: string;
-  readonly onReason?: string;
-  readonly onStatusReason?: string;
-}
-
-/** A retry strategy: attempts (1 to 10) and its rules. */
-export interface RetryStrategy {
-  readonly attempts: number;
-  readonly evaluateOnExit: readonly ExitRule[];
-}
-
-/** A job definition of the template, and whether and how its container's code runs locally. */
-export interface JobDefinitionSpec {
-  readonly name: string;
-  readonly revision: number;
-  readonly arn: string;
-  /** FARGATE or EC2. */
-  readonly platform: 'FARGATE' | 'EC2';
-  readonly image: string;
-  /** The container's command (the definition's, else the image's CMD). */
-  readonly command: readonly string[];
-  readonly environment: Readonly<Record<string, string>>;
-  readonly vcpus: number;
-  readonly memoryMiB: number;
-  readonly parameters: Readonly<Record<string, string>>;
-  readonly retryStrategy: RetryStrategy;
-  readonly attemptDurationSeconds?: number;
-  readonly jobRoleArn?: string;
-  readonly executionRoleArn?: string;
-  /** The awslogs group and stream prefix of the container. */
-  readonly logGroupName: string;
-  readonly logStreamPrefix?: string;
-  /** The folder of the image's code (the staged CDK image asset), the container's working directory. */
-  readonly codeDir?: string;
-  /** Why its jobs cannot run locally, when they cannot (they fail at STARTING, as a container that cannot start does). */
-  readonly notRunnable?: string;
-}
-
-/** A job state, as AWS Batch names them. */
-export type JobStatus = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-
-interface Attempt {
-  container: { exitCode?: number; reason?: string; logStreamName: string; taskArn: string };
-  startedAt?: number;
-  stoppedAt?: number;
-  statusReason?: string;
-}
-
-interface Job {
-  readonly jobId: string;
-  readonly jobArn: string;
-  readonly jobName: string;
-  readonly queue: JobQueueSpec;
-  readonly definition: JobDefinitionSpec;
-  readonly parameters: Record<string, string>;
-  readonly command: string[];
-  readonly environment: Record<string, string>;
-  readonly vcpus: number;
-  readonly memoryMiB: number;
-  readonly retryStrategy: RetryStrategy;
-  readonly attemptDurationSeconds?: number;
-  readonly createdAt: number;
-  readonly tags: Record<string, string>;
-  status: JobStatus;
-  statusReason?: string;
-  startedAt?: number;
-  stoppedAt?: number;
-  attempts: Attempt[];
-  /** The compute environment of the running attempt. */
-  environmentArn?: string;
-  process?: ChildProcess;
-  terminatedReason?: string;
-}
+export type { JobStatus } from './job';
+export { substituteParameters } from './job-settings';
+export { globMatches, normalizeRetryStrategy, retryDecision } from './retry';
+export type { ComputeEnvironmentSpec, ExitRule, JobDefinitionSpec, JobQueueSpec, RetryStrategy } from './specs';
 
 /** What the scheduler needs from the runtime. */
 export interface SchedulerHost {
@@ -121,45 +30,8 @@ export interface SchedulerHost {
 
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const PRELOAD = path.join(__dirname, 'preload.cjs');
-/** AWS Batch sends SIGKILL this long after SIGTERM when an attempt times out or a job is terminated. */
-const KILL_GRACE_MS = 30_000;
 /** The largest SubmitJob request ("AWS Batch service quotas"). */
 const MAX_PAYLOAD_BYTES = 30 * 1024;
-
-/**
- * Whether `pattern` (an evaluateOnExit glob: letters, digits, spaces, `.` and `:`, optionally ending
- * with `*`) matches `value`, case-insensitively.
- */
-export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(value);
-}
-
-/**
- * What the retry strategy decides after a failed attempt: the first evaluateOnExit rule whose
- * conditions all match decides; when none matches, the job is retried while attempts remain.
- */
-export function retryDecision(strategy: RetryStrategy, attempt: Attempt, attemptNumber: number): 'RETRY' | 'EXIT' {
-  const rule = strategy.evaluateOnExit.find(
-    (r) =>
-      (r.onExitCode === undefined || globMatches(r.onExitCode, String(attempt.container.exitCode ?? ''))) &&
-      (r.onReason === undefined || globMatches(r.onReason, attempt.container.reason ?? '')) &&
-      (r.onStatusReason === undefined || globMatches(r.onStatusReason, attempt.statusReason ?? '')),
-  );
-  const action = rule?.action.toUpperCase() ?? 'RETRY';
-  return action === 'RETRY' && attemptNumber < strategy.attempts ? 'RETRY' : 'EXIT';
-}
-
-/** Replaces each `Ref::name` argument with the parameter's value; unknown placeholders stay as they are (as in AWS Batch). */
-export function substituteParameters(command: readonly string[], parameters: Readonly<Record<string, string>>): string[] {
-  return command.map((arg) => {
-    const match = /^Ref::(.+)$/.exec(arg);
-    return match && parameters[match[1]] !== undefined ? parameters[match[1]] : arg;
-  });
-}
 
 /**
  * AWS Batch's job lifecycle for the template's queues and definitions: SubmitJob, DescribeJobs,
@@ -214,20 +86,7 @@ export class BatchScheduler {
         `job definition ${definition.name} is for ${definition.platform}, but job queue ${queue.name} has ${[...platforms].join(', ')} compute environments`,
       );
     }
-    const parameters = { ...definition.parameters, ...stringRecord(input.parameters, 'parameters') };
-    const overrides = (input.containerOverrides ?? {}) as { command?: string[]; environment?: Array<{ name: string; value: string }> };
-    const environment = { ...definition.environment };
-    for (const variable of overrides.environment ?? []) {
-      if (variable.name.startsWith('AWS_BATCH'))
-        throw new BatchError('ClientException', `environment variable ${variable.name}: names starting with AWS_BATCH are reserved`);
-      environment[variable.name] = String(variable.value);
-    }
-    const retry = input.retryStrategy as { attempts?: number; evaluateOnExit?: ExitRule[] } | undefined;
-    const retryStrategy = retry ? normalizeRetryStrategy(retry) : definition.retryStrategy;
-    const timeout = (input.timeout as { attemptDurationSeconds?: number } | undefined)?.attemptDurationSeconds;
-    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60)) {
-      throw new BatchError('ClientException', 'timeout.attemptDurationSeconds must be at least 60');
-    }
+    const settings = jobSettings(definition, input);
     const jobId = randomUUID();
     const job: Job = {
       jobId,
@@ -235,15 +94,15 @@ export class BatchScheduler {
       jobName,
       queue,
       definition,
-      parameters,
-      command: substituteParameters(overrides.command ?? definition.command, parameters),
-      environment,
+      parameters: settings.parameters,
+      command: settings.command,
+      environment: settings.environment,
       vcpus: definition.vcpus,
       memoryMiB: definition.memoryMiB,
-      retryStrategy,
-      attemptDurationSeconds: timeout ?? definition.attemptDurationSeconds,
+      retryStrategy: settings.retryStrategy,
+      attemptDurationSeconds: settings.attemptDurationSeconds,
       createdAt: Date.now(),
-      tags: stringRecord(input.tags, 'tags'),
+      tags: settings.tags,
       status: 'SUBMITTED',
       attempts: [],
     };
@@ -261,7 +120,7 @@ export class BatchScheduler {
       jobs: ids
         .map((id) => this.jobs.get(String(id).split('/').pop() ?? ''))
         .filter((j): j is Job => j !== undefined)
-        .map((j) => this.detail(j)),
+        .map((j) => jobDetail(j)),
     };
   }
 
@@ -357,7 +216,7 @@ export class BatchScheduler {
   private move(job: Job, status: JobStatus, statusReason?: string): void {
     job.status = status;
     if (statusReason !== undefined) job.statusReason = statusReason;
-    this.host.onStateChange(this.detail(job));
+    this.host.onStateChange(jobDetail(job));
     if (status === 'RUNNABLE') this.schedule();
   }
 
@@ -440,16 +299,7 @@ export class BatchScheduler {
     const attemptNumber = job.attempts.length;
     const child = spawn(process.execPath, ['--require', PRELOAD, ...args], {
       cwd: job.definition.codeDir,
-      env: {
-        ...this.host.awsEnvironment(),
-        ...job.environment,
-        NODE_PATH: this.host.nodePath,
-        PATH: process.env.PATH ?? '',
-        AWS_BATCH_JOB_ID: job.jobId,
-        AWS_BATCH_JOB_ATTEMPT: String(attemptNumber),
-        AWS_BATCH_JQ_NAME: job.queue.name,
-        AWS_BATCH_CE_NAME: environment.name,
-      },
+      env: attemptEnvironment(job, attemptNumber, environment.name, this.host),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     job.process = child;
@@ -502,91 +352,8 @@ export class BatchScheduler {
     }
     this.finish(job, 'FAILED', job.terminatedReason ?? attempt.statusReason ?? 'Essential container in task exited');
   }
-
-  /** The job as DescribeJobs returns it and as its state change events carry it. */
-  private detail(job: Job): Record<string, unknown> {
-    const last = job.attempts[job.attempts.length - 1];
-    return {
-      jobArn: job.jobArn,
-      jobName: job.jobName,
-      jobId: job.jobId,
-      jobQueue: job.queue.arn,
-      status: job.status,
-      ...(job.statusReason ? { statusReason: job.statusReason } : {}),
-      attempts: job.attempts
-        .filter((a) => a.stoppedAt !== undefined)
-        .map((a) => ({
-          container: { ...a.container },
-          ...(a.startedAt ? { startedAt: a.startedAt } : {}),
-          stoppedAt: a.stoppedAt,
-          statusReason: a.statusReason,
-        })),
-      createdAt: job.createdAt,
-      ...(job.startedAt ? { startedAt: job.startedAt } : {}),
-      ...(job.stoppedAt ? { stoppedAt: job.stoppedAt } : {}),
-      retryStrategy: { attempts: job.retryStrategy.attempts, evaluateOnExit: job.retryStrategy.evaluateOnExit.map((r) => ({ ...r })) },
-      dependsOn: [],
-      jobDefinition: job.definition.arn,
-      parameters: { ...job.parameters },
-      container: {
-        image: job.definition.image,
-        command: [...job.command],
-        environment: Object.entries(job.environment).map(([name, value]) => ({ name, value })),
-        resourceRequirements: [
-          { type: 'VCPU', value: String(job.vcpus) },
-          { type: 'MEMORY', value: String(job.memoryMiB) },
-        ],
-        ...(job.definition.jobRoleArn ? { jobRoleArn: job.definition.jobRoleArn } : {}),
-        ...(job.definition.executionRoleArn ? { executionRoleArn: job.definition.executionRoleArn } : {}),
-        ...(last ? { logStreamName: last.container.logStreamName, taskArn: last.container.taskArn } : {}),
-        ...(last?.container.exitCode !== undefined ? { exitCode: last.container.exitCode } : {}),
-        ...(last?.container.reason ? { reason: last.container.reason } : {}),
-      },
-      ...(job.attemptDurationSeconds ? { timeout: { attemptDurationSeconds: job.attemptDurationSeconds } } : {}),
-      tags: { ...job.tags, resourceArn: job.jobArn },
-      propagateTags: false,
-      platformCapabilities: [job.definition.platform],
-    };
-  }
 }
 
 function platformOf(environment: ComputeEnvironmentSpec | undefined): 'FARGATE' | 'EC2' {
   return environment?.computeType?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
-}
-
-function stringRecord(value: unknown, what: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new BatchError('ClientException', `${what} must be a map of strings`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
-}
-
-/** A retry strategy from the API's or the template's shape, checked as AWS Batch checks it. */
-export function normalizeRetryStrategy(raw: { attempts?: unknown; evaluateOnExit?: unknown }): RetryStrategy {
-  const attempts = Number(raw.attempts ?? 1);
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
-    throw new BatchError('ClientException', 'retryStrategy.attempts must be 1 to 10');
-  const rules = (raw.evaluateOnExit as Array<Record<string, unknown>> | undefined) ?? [];
-  if (rules.length > 5) throw new BatchError('ClientException', 'retryStrategy.evaluateOnExit holds at most 5 rules');
-  return {
-    attempts,
-    evaluateOnExit: rules.map((r) => {
-      const action = String(r.action ?? r.Action ?? '').toUpperCase();
-      if (action !== 'RETRY' && action !== 'EXIT')
-        throw new BatchError('ClientException', `evaluateOnExit action ${JSON.stringify(action)} must be RETRY or EXIT`);
-      const pick = (camel: string, pascal: string) => (r[camel] ?? r[pascal]) as string | undefined;
-      return {
-        action,
-        onExitCode: pick('onExitCode', 'OnExitCode'),
-        onReason: pick('onReason', 'OnReason'),
-        onStatusReason: pick('onStatusReason', 'OnStatusReason'),
-      };
-    }),
-  };
-}
-
-function stopProcess(child: ChildProcess): void {
-  child.kill('SIGTERM');
-  setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, KILL_GRACE_MS).unref();
 }

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type AppFlowCaller, missingGrant } from '../appflow/bucket-access';
+import type { ExecutionRecord, LocalFlow } from '../appflow/flow';
 import { outputObjects, type S3DestinationSettings } from '../appflow/output';
 import { type FlowRecord, readCsv, readJsonLines } from '../appflow/records';
+import { deliverEndOfRunReport } from '../appflow/run-report';
 import { applyTasks, type FlowTask } from '../appflow/tasks';
 import { RestError, startRestEndpoint } from '../rest-endpoint';
 import type { Created, LocalService, ResourceInput, ServiceHost, ServiceModule, StackContext } from './service';
+
+export type { ExecutionRecord, LocalFlow } from '../appflow/flow';
+export { defaultBusArn, deliverEndOfRunReport, endOfRunReport } from '../appflow/run-report';
 
 /** AppFlow's documented limits the local runs enforce (User Guide: "Amazon S3", "Quotas for Amazon AppFlow"). */
 export const LOCAL_APPFLOW_LIMITS = {
@@ -14,45 +19,6 @@ export const LOCAL_APPFLOW_LIMITS = {
   /** One run: at most 100 GB. */
   maxRunBytes: 100 * 1024 * 1024 * 1024,
 } as const;
-
-/** The default event bus AppFlow publishes its run reports to. */
-export function defaultBusArn(region: string, account: string): string {
-  return `arn:aws:events:${region}:${account}:event-bus/default`;
-}
-
-/** One run of a flow, as DescribeFlowExecutionRecords reports it. */
-export interface ExecutionRecord {
-  executionId: string;
-  executionStatus: 'InProgress' | 'Successful' | 'Error';
-  executionResult: {
-    recordsProcessed: number;
-    bytesProcessed: number;
-    bytesWritten: number;
-    errorInfo?: { executionMessage: string; putFailuresCount: number };
-  };
-  startedAt: number;
-  lastUpdatedAt: number;
-  /** Local detail: records filtered and dropped by validations, and the objects written. */
-  readonly local: { filtered: number; dropped: number; written: string[] };
-}
-
-/** A flow of the template. */
-export interface LocalFlow {
-  readonly stackName: string;
-  readonly logicalId: string;
-  readonly name: string;
-  readonly arn: string;
-  readonly triggerType: 'OnDemand' | 'Scheduled' | 'Event';
-  /** Active, or Draft for a scheduled or event flow deployed without `FlowStatus: Active` (it never runs). */
-  status: 'Active' | 'Draft' | 'Suspended';
-  readonly scheduleExpression?: string;
-  /** Why the flow does not run locally (a SaaS connector, Parquet output), when it does not. */
-  readonly notRun?: string;
-  readonly source?: { readonly bucket: string; readonly prefix: string; readonly format: 'CSV' | 'JSON' };
-  readonly destination?: S3DestinationSettings;
-  readonly tasks: readonly FlowTask[];
-  readonly executions: ExecutionRecord[];
-}
 
 /** The AppFlow service of the local runtime, as tests and other services see it. */
 export interface AppFlowService extends LocalService {
@@ -70,61 +36,6 @@ export interface AppFlowService extends LocalService {
 
 const RATE = /^rate\((\d+)(minutes|hours|days)\)$/;
 const UNIT_MS: Record<string, number> = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
-
-function utc(date: Date): string {
-  return `${date.toISOString()}[UTC]`;
-}
-
-/**
- * AppFlow's end-of-run event for a run (User Guide, "Flow notifications": detail-type "AppFlow End
- * Flow Run Report", source aws.appflow; the detail fields and their string values as AppFlow sends them).
- */
-export function endOfRunReport(flow: LocalFlow, run: ExecutionRecord, trigger: string, account: string) {
-  return {
-    source: 'aws.appflow',
-    'detail-type': 'AppFlow End Flow Run Report',
-    resources: [] as string[],
-    detail: {
-      'flow-name': flow.name,
-      'created-by': `arn:aws:iam::${account}:root`,
-      'flow-arn': flow.arn,
-      source: 'S3',
-      destination: 'S3',
-      'source-object': `s3://${flow.source?.bucket}/${flow.source?.prefix}`,
-      'destination-object': `s3://${flow.destination?.BucketName}/${flow.destination?.BucketPrefix ?? ''}`,
-      'trigger-type': trigger,
-      'num-of-records-processed': String(run.executionResult.recordsProcessed),
-      'execution-id': run.executionId,
-      'num-of-records-filtered': String(run.local.filtered),
-      'start-time': utc(new Date(run.startedAt * 1000)),
-      'num-of-documents-processed': '0',
-      'end-time': utc(new Date(run.lastUpdatedAt * 1000)),
-      'num-of-record-failures': String(run.local.dropped),
-      'data-processed': String(run.executionResult.bytesProcessed),
-      status: run.executionStatus === 'Successful' ? 'Execution Successful' : 'Execution Failed',
-    },
-  };
-}
-
-/**
- * Sends the end-of-run event to the default event bus through whichever service owns it (the
- * EventBridge service). A delivery that fails (no EventBridge service yet, a bus that refuses it) is
- * reported through `host.onError`, never thrown into the run.
- */
-export async function deliverEndOfRunReport(
-  host: Pick<ServiceHost, 'deliver' | 'onError' | 'region' | 'accountId'>,
-  flow: LocalFlow,
-  run: ExecutionRecord,
-  trigger: string,
-): Promise<void> {
-  try {
-    await host.deliver(defaultBusArn(host.region, host.accountId), {
-      body: JSON.stringify(endOfRunReport(flow, run, trigger, host.accountId)),
-    });
-  } catch (error) {
-    host.onError(new Error(`AppFlow flow ${flow.name}: the end-of-run event was not delivered: ${(error as Error).message}`));
-  }
-}
 
 /**
  * `AWS::AppFlow::Flow` with an Amazon S3 source and destination, run locally: StartFlow (REST

@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { DeliveryCheck } from '../delivery-checks';
+import { EntryError, type EventBridgeEvent, eventOf } from '../events/event';
 import { compilePattern, type EventMatcher, InvalidEventPatternError } from '../events/pattern';
 import { eventsMayDeliver, targetKind } from '../events/permissions';
 import { type TargetInputSettings, targetInput } from '../events/transform';
 import { EndpointError, startJsonEndpoint } from '../json-endpoint';
 import type { Created, LocalService, ResourceInput, ServiceHost, ServiceModule, StackContext } from './service';
+
+export type { EventBridgeEvent } from '../events/event';
 
 /** A rule target as the template configures it, and whether EventBridge may deliver to it. */
 interface RuleTarget {
@@ -48,35 +50,12 @@ export interface RuleStats {
   dropped: number;
 }
 
-/** One event as EventBridge delivers it. */
-export interface EventBridgeEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: string[];
-  readonly detail: Record<string, unknown>;
-}
-
 /** The EventBridge service of the local runtime, as other services and tests see it. */
 export interface EventsService extends LocalService {
   /** The rules' counters by `<stack>/<logicalId>`. */
   readonly ruleStats: ReadonlyMap<string, RuleStats>;
   /** Every event put on a bus, in order (bus name and event). */
   readonly events: ReadonlyArray<{ readonly busName: string; readonly event: EventBridgeEvent }>;
-}
-
-/** Why a put event is refused (PutEvents answers it per entry). */
-class EntryError extends Error {
-  public constructor(
-    public readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const MAX_ENTRIES = 10;
@@ -187,39 +166,6 @@ export const eventsService: ServiceModule = {
       }
     };
 
-    /** A full event from what a producer gives: source, detail-type, detail (and optionally time and resources). */
-    const eventOf = (entry: {
-      source?: unknown;
-      detailType?: unknown;
-      detail?: unknown;
-      resources?: unknown;
-      time?: unknown;
-    }): EventBridgeEvent => {
-      if (typeof entry.source !== 'string' || entry.source === '')
-        throw new EntryError('InvalidArgument', 'Parameter Source is not valid.');
-      if (typeof entry.detailType !== 'string' || entry.detailType === '') {
-        throw new EntryError('InvalidArgument', 'Parameter DetailType is not valid.');
-      }
-      const detail = typeof entry.detail === 'string' ? parseDetail(entry.detail) : entry.detail;
-      if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
-        throw new EntryError('MalformedDetail', 'Detail is malformed: it must be a JSON object.');
-      }
-      const time =
-        entry.time === undefined ? new Date() : new Date(typeof entry.time === 'number' ? entry.time * 1000 : String(entry.time));
-      if (Number.isNaN(time.getTime())) throw new EntryError('InvalidArgument', 'Parameter Time is not valid.');
-      return {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': entry.detailType,
-        source: entry.source,
-        account: host.accountId,
-        time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: host.region,
-        resources: Array.isArray(entry.resources) ? entry.resources.map(String) : [],
-        detail: detail as Record<string, unknown>,
-      };
-    };
-
     const putEvents = async (input: Record<string, unknown>) => {
       const entries = input.Entries;
       if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
@@ -234,13 +180,16 @@ export const eventsService: ServiceModule = {
           }
           const busName = busNameOf(String(raw.EventBusName ?? 'default'));
           if (!buses.has(busName)) throw new EntryError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
-          const event = eventOf({
-            source: raw.Source,
-            detailType: raw.DetailType,
-            detail: raw.Detail,
-            resources: raw.Resources,
-            time: raw.Time,
-          });
+          const event = eventOf(
+            {
+              source: raw.Source,
+              detailType: raw.DetailType,
+              detail: raw.Detail,
+              resources: raw.Resources,
+              time: raw.Time,
+            },
+            host,
+          );
           route(busName, event);
           return { EventId: event.id };
         } catch (error) {
@@ -402,13 +351,16 @@ export const eventsService: ServiceModule = {
         }
         route(
           busName,
-          eventOf({
-            source: body.source,
-            detailType: body['detail-type'],
-            detail: body.detail,
-            resources: body.resources,
-            time: body.time,
-          }),
+          eventOf(
+            {
+              source: body.source,
+              detailType: body['detail-type'],
+              detail: body.detail,
+              resources: body.resources,
+              time: body.time,
+            },
+            host,
+          ),
         );
       },
 
@@ -420,11 +372,3 @@ export const eventsService: ServiceModule = {
     };
   },
 };
-
-function parseDetail(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new EntryError('MalformedDetail', 'Detail is malformed: it is not JSON.');
-  }
-}
