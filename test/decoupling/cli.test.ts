@@ -1,20 +1,9 @@
 import { main } from '../../scripts/decoupling/cli';
-import type { CliIo } from '../../scripts/decoupling/io';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: { write: (s: string) => out.push(s) },
-    err: { write: (s: string) => err.push(s) },
-    progress: { write: () => true },
-  };
-  return { io, out, err };
-}
+import { capturedIo } from './captured-io';
 
 describe('npx decoupling', () => {
   test('--help lists the commands and the exit codes', async () => {
-    const run = capture();
+    const run = capturedIo();
     expect(await main(['--help'], run.io)).toBe(0);
     const help = run.out.join('');
     for (const command of ['redrive', 'smoke', 'demo', 'diagram', 'up']) expect(help).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
@@ -23,13 +12,13 @@ describe('npx decoupling', () => {
   });
 
   test.each(['redrive', 'smoke', 'demo', 'diagram', 'up'])('%s --help', async (command) => {
-    const run = capture();
+    const run = capturedIo();
     expect(await main([command, '--help'], run.io)).toBe(0);
     expect(run.out.join('')).toMatch(new RegExp(`^Usage: decoupling ${command}`));
   });
 
   test('no command: the usage, exit 2', async () => {
-    const run = capture();
+    const run = capturedIo();
     expect(await main([], run.io)).toBe(2);
   });
 
@@ -38,7 +27,7 @@ describe('npx decoupling', () => {
     [['up', 'nope'], 'unknown pattern nope: known patterns are '],
     [['redrive', '--frobnicate'], "unknown option '--frobnicate'"],
   ])('%j: one line, exit 2', async (argv, message) => {
-    const run = capture();
+    const run = capturedIo();
     expect(await main(argv, run.io)).toBe(2);
     expect(run.err.join('')).toContain(message);
     expect(run.err.join('').trim().split('\n')).toHaveLength(1);

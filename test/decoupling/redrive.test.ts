@@ -1,23 +1,10 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { main } from '../../scripts/decoupling/cli';
-import type { CliIo } from '../../scripts/decoupling/io';
 import { formatSeconds, Progress } from '../../scripts/decoupling/progress';
 import { useFauxqs } from '../local-clients';
+import { capturedIo } from './captured-io';
 
 const local = useFauxqs();
-
-/** Captured output of one command run. */
-function io(tty = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const progress: string[] = [];
-  const value: CliIo = {
-    out: { write: (s: string) => out.push(s) },
-    err: { write: (s: string) => err.push(s) },
-    progress: { write: (s: string) => progress.push(s), isTTY: tty, columns: 100 },
-  };
-  return { io: value, out, err, progress };
-}
 
 async function pair(name: string, fifo = false) {
   const suffix = fifo ? '.fifo' : '';
@@ -48,7 +35,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
   test('moves every message back to the only source, with plain progress lines off a terminal', async () => {
     const q = await pair('cli-plain');
     await fill(q.dlq, 25);
-    const run = io(false);
+    const run = capturedIo(false);
     expect(await main(['redrive', '--queue', q.dlq], run.io)).toBe(0);
     expect(await depth(q.dlq)).toBe(0);
     expect(await depth(q.source)).toBe(25);
@@ -61,7 +48,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
   test('an ARN works as well as a URL; on a terminal the bar is redrawn in place', async () => {
     const q = await pair('cli-tty');
     await fill(q.dlq, 12);
-    const run = io(true);
+    const run = capturedIo(true);
     expect(await main(['redrive', '--queue', q.dlqArn, '--endpoint-url', local.fauxqs.endpoint], run.io)).toBe(0);
     expect(await depth(q.source)).toBe(12);
     const drawn = run.progress.filter((s) => s.startsWith('\r['));
@@ -73,7 +60,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
     const q = await pair('cli-rate');
     await fill(q.dlq, 10);
     const started = Date.now();
-    expect(await main(['redrive', '--queue', q.dlq, '--max-per-second', '5'], io().io)).toBe(0);
+    expect(await main(['redrive', '--queue', q.dlq, '--max-per-second', '5'], capturedIo().io)).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
   }, 20_000);
 
@@ -84,7 +71,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
     [['redrive', '--queue', 'not-a-queue', '--endpoint-url', 'http://localhost:1'], 2, 'neither a queue URL nor an SQS queue ARN'],
     [['nope'], 2, "unknown command 'nope'"],
   ])('%j: exit %d, one line', async (argv, code, message) => {
-    const run = io();
+    const run = capturedIo();
     expect(await main(argv, run.io)).toBe(code);
     const text = run.err.join('');
     expect(text).toContain(message);
@@ -104,7 +91,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
       [['redrive', 'cancel', '--queue', q.dlq], /stop a local redrive with Ctrl-C/],
     ];
     for (const [argv, message] of cases) {
-      const run = io();
+      const run = capturedIo();
       expect([argv, await main(argv, run.io)]).toEqual([argv, 3]);
       expect(run.err.join('')).toMatch(message);
     }

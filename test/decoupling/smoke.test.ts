@@ -1,17 +1,6 @@
 import { main } from '../../scripts/decoupling/cli';
-import type { CliIo } from '../../scripts/decoupling/io';
 import { leftBehind } from '../../scripts/decoupling/smoke';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: { write: (s: string) => out.push(s) },
-    err: { write: (s: string) => err.push(s) },
-    progress: { write: () => true },
-  };
-  return { io, out, err };
-}
+import { capturedIo } from './captured-io';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -23,7 +12,7 @@ describe('decoupling smoke: preflight before the scenario touches anything', () 
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
     process.env.AWS_CONFIG_FILE = '/nonexistent';
-    const run = capture();
+    const run = capturedIo();
     expect(await main(['smoke', 'sqs-dlq'], run.io)).toBe(3);
     expect(run.err.join('')).toBe('decoupling: no AWS region: set AWS_REGION, configure one for your profile, or pass --region\n');
   });
@@ -31,14 +20,14 @@ describe('decoupling smoke: preflight before the scenario touches anything', () 
   test('an unreachable CloudFormation: the stack cannot be read, exit 3, and no scenario step ran', async () => {
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = 'http://127.0.0.1:9';
     process.env.AWS_MAX_ATTEMPTS = '1';
-    const run = capture();
+    const run = capturedIo();
     expect(await main(['smoke', 'sqs-dlq', '--region', 'eu-west-1', '--stack-name', 'my-orders'], run.io)).toBe(3);
     expect(run.out.join('')).toBe('✓ region eu-west-1\n✓ credentials\n');
     expect(run.err.join('')).toMatch(/^decoupling: cannot read stack my-orders in eu-west-1: /);
   });
 
   test('an unknown pattern: exit 2', async () => {
-    const run = capture();
+    const run = capturedIo();
     expect(await main(['smoke', 'nope'], run.io)).toBe(2);
   });
 });
