@@ -1,45 +1,5 @@
-import * as net from 'node:net';
-import { Client, type IStompSocket } from '@stomp/stompjs';
-
-/** A TCP socket in the shape @stomp/stompjs expects of a WebSocket (ActiveMQ's stomp:// listener). */
-class TcpStompSocket implements IStompSocket {
-  public onclose: ((ev?: unknown) => unknown) | null = null;
-  public onerror: ((ev: unknown) => unknown) | null = null;
-  public onmessage: ((ev: { data: ArrayBuffer }) => unknown) | null = null;
-  public onopen: ((ev?: unknown) => unknown) | null = null;
-  public binaryType = 'arraybuffer';
-  public readyState = 0;
-  public readonly url: string;
-  private readonly socket: net.Socket;
-
-  public constructor(host: string, port: number) {
-    this.url = `stomp://${host}:${port}`;
-    this.socket = net.connect({ host, port }, () => {
-      this.readyState = 1;
-      this.onopen?.();
-    });
-    this.socket.on('data', (chunk: Buffer) =>
-      this.onmessage?.({ data: chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength) as ArrayBuffer }),
-    );
-    this.socket.on('error', (error) => this.onerror?.(error));
-    this.socket.on('close', () => {
-      this.readyState = 3;
-      this.onclose?.({ code: 1000, reason: 'closed' });
-    });
-  }
-
-  public send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
-    this.socket.write(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer));
-  }
-
-  public close(): void {
-    this.socket.end();
-  }
-
-  public terminate(): void {
-    this.socket.destroy();
-  }
-}
+import { Client } from '@stomp/stompjs';
+import { NodeStompSocket } from '../../lambda/shared/stomp-socket';
 
 /** A connected client, and a promise that rejects once the connection drops or the broker sends ERROR. */
 export interface LocalStompConnection {
@@ -57,7 +17,7 @@ export function connectLocalStomp(host: string, port: number, login: string, pas
     });
     dropped.catch(() => undefined);
     const client = new Client({
-      webSocketFactory: () => new TcpStompSocket(host, port),
+      webSocketFactory: () => new NodeStompSocket(host, port, false),
       connectHeaders: { login, passcode },
       reconnectDelay: 0,
       heartbeatIncoming: 0,
