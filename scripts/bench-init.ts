@@ -45,6 +45,18 @@ export interface InitResult {
   readonly referenceMs: number;
   /** Median of the ratios of each handler run to the reference run next to it. */
   readonly ratio: number;
+  /**
+   * Where the bundle's own code spends its module scope: CPU-profiled milliseconds by what the source
+   * map says the code is (a bundled package, or the project's own sources), most first.
+   */
+  readonly scope: readonly ScopeShare[];
+}
+
+/** CPU time of a bundle's own code at module scope, charged to one source of the bundle. */
+export interface ScopeShare {
+  /** A bundled package (`zod`, `@aws-lambda-powertools/logger`), `own code`, or `unmapped` (the bundle's compilation). */
+  readonly source: string;
+  readonly ms: number;
 }
 
 interface FunctionResource {
@@ -123,6 +135,70 @@ process.stdout.write(String(performance.now() - started));
 process.exit(0);
 `;
 
+/**
+ * Loads `file` under V8's CPU profiler (sampling every 50 microseconds) and prints, as JSON, the
+ * self time of the bundle's own code by original source (its source map, `index.js.map`): a package
+ * under node_modules, the project's own sources, or `unmapped`. The SDK and Node.js's own modules are
+ * not the bundle's and are left out.
+ */
+const PROFILER = `
+'use strict';
+const { existsSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Session } = require('node:inspector');
+const { SourceMap } = require('node:module');
+const { pathToFileURL } = require('node:url');
+const file = process.argv[1];
+const session = new Session();
+session.connect();
+let profile;
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 50 });
+session.post('Profiler.start');
+require(file);
+session.post('Profiler.stop', (error, result) => { if (error) throw error; profile = result.profile; });
+const map = new SourceMap(JSON.parse(readFileSync(file + '.map', 'utf8')));
+const urls = new Set([file, pathToFileURL(file).href]);
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const source = (frame) => {
+  const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
+  const original = entry && entry.originalSource;
+  if (!original) return 'unmapped';
+  // Sources are relative to where the bundle was built (the bundle cache under node_modules): a
+  // project file is one that exists under the project (the working directory); anything else is a
+  // package, named by what follows its last node_modules/ (or the leading ../ segments).
+  const relative = original.replace(/^(\\.\\.\\/)+/, '');
+  if (existsSync(join(process.cwd(), relative))) return 'own code';
+  const at = relative.lastIndexOf('node_modules/');
+  const parts = (at < 0 ? relative : relative.slice(at + 'node_modules/'.length)).split('/');
+  return parts[0].startsWith('@') ? parts[0] + '/' + parts[1] : parts[0];
+};
+const shares = {};
+profile.samples.forEach((id, i) => {
+  const frame = byId.get(id).callFrame;
+  if (!urls.has(frame.url)) return;
+  const key = source(frame);
+  shares[key] = (shares[key] || 0) + (profile.timeDeltas[i] || 0) / 1000;
+});
+process.stdout.write(JSON.stringify(shares));
+process.exit(0);
+`;
+
+/** Profiled runs per handler for {@link ScopeShare}: their samples are added up, then divided by the runs. */
+const PROFILE_RUNS = 5;
+
+/** Where `handler`'s own module scope goes: {@link PROFILER} over a few fresh processes, per run. */
+export function scopeOf(handler: Handler): ScopeShare[] {
+  const total: Record<string, number> = {};
+  for (let i = 0; i < PROFILE_RUNS; i++) {
+    const shares = JSON.parse(node(PROFILER, handler.bundle, handler.environment)) as Record<string, number>;
+    for (const [source, ms] of Object.entries(shares)) total[source] = (total[source] ?? 0) + ms;
+  }
+  return Object.entries(total)
+    .map(([source, ms]) => ({ source, ms: ms / PROFILE_RUNS }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
 function node(script: string, file: string, environment: Record<string, string>): string {
   const result = spawnSync(process.execPath, ['--no-warnings', '-e', script, file], {
     cwd: ROOT,
@@ -195,6 +271,7 @@ export function measureInit(all: readonly Handler[], work: string, runs: number)
       referenceTimes.push(r);
     }
     const ratio = median(handlerTimes.map((h, i) => h / referenceTimes[i]));
-    return { handler, clients, handlerMs: median(handlerTimes), referenceMs: median(referenceTimes), ratio };
+    const scope = scopeOf(handler);
+    return { handler, clients, handlerMs: median(handlerTimes), referenceMs: median(referenceTimes), ratio, scope };
   });
 }

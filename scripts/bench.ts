@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { PATTERNS } from '../lib/patterns';
 import { temporaryDirectory } from '../local/assembly';
@@ -257,7 +257,10 @@ async function main(): Promise<void> {
       console.log('npm test');
       const report = path.join(work.path, 'jest.json');
       baselineSamples.push(oneQueueSynth(work.path, baselineDir, 'tests-before'));
+      const cpuBefore = childrenCpuSeconds();
       const tests = run('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`], ROOT, { ...ENV, CI: 'true' });
+      const cpuAfter = childrenCpuSeconds();
+      const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
       baselineSamples.push(oneQueueSynth(work.path, baselineDir, 'tests-after'));
       const reference = median(baselineSamples);
       const ratio = tests.seconds / reference;
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
         budget: `<= ${BUDGET.testRatio}x`,
         ok: ratio <= BUDGET.testRatio,
       });
-      sections.push(testsSection(JSON.parse(readFileSync(report, 'utf8')) as JestReport, tests.seconds, reference));
+      sections.push(testsSection(JSON.parse(readFileSync(report, 'utf8')) as JestReport, tests.seconds, reference, cpu));
     }
 
     if (args.only.has('init')) {
@@ -490,7 +493,24 @@ interface JestReport {
   readonly testResults: ReadonlyArray<{ name: string; startTime: number; endTime: number }>;
 }
 
-function testsSection(report: JestReport, seconds: number, reference: number): string {
+/**
+ * CPU seconds (user and system) of every child process this process has waited for, with the
+ * processes they waited for in turn (Linux's cutime and cstime); undefined where /proc is missing.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    return ticks / hz;
+  } catch {
+    return undefined;
+  }
+}
+
+function testsSection(report: JestReport, seconds: number, reference: number, cpu: number | undefined): string {
   const files = report.testResults
     .map((r) => ({ name: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
     .sort((a, b) => b.seconds - a.seconds);
@@ -498,7 +518,7 @@ function testsSection(report: JestReport, seconds: number, reference: number): s
   return [
     '## `npm test`: where the time goes',
     '',
-    `${report.numTotalTests} tests in ${files.length} files, ${s1(seconds)} wall (${(seconds / reference).toFixed(1)}x the one-queue synth); the files' own times add up to ${s1(total)}, so the workers overlapped ${(total / seconds).toFixed(1)}x. Slowest files:`,
+    `${report.numTotalTests} tests in ${files.length} files, ${s1(seconds)} wall (${(seconds / reference).toFixed(1)}x the one-queue synth); the files' own times add up to ${s1(total)}, so the workers overlapped ${(total / seconds).toFixed(1)}x.${cpuText(cpu, seconds)} Slowest files:`,
     '',
     table(
       ['file', 'time'],
@@ -508,6 +528,20 @@ function testsSection(report: JestReport, seconds: number, reference: number): s
   ].join('\n');
 }
 
+/** What the suite's CPU time says about its wall time. */
+function cpuText(cpu: number | undefined, seconds: number): string {
+  if (cpu === undefined) return '';
+  const cores = availableParallelism();
+  const busy = cpu / (seconds * cores);
+  return ` Its processes (jest, its workers and everything they started) used ${s1(cpu)} of CPU on ${cores} cores, ${(busy * 100).toFixed(0)}% of what the machine had in that time: ${busy >= 0.85 ? 'the wall time is the CPU work of the files, and only less work shortens it' : 'part of the wall time is waiting, not work'}.`;
+}
+
+/** The `count` largest shares of a handler's profiled module scope, as `zod 3.1 ms, ...`. */
+function scopeText(r: InitResult, count: number): string {
+  const shown = r.scope.filter((s) => s.ms >= 0.1).slice(0, count);
+  return shown.map((s) => `${s.source} ${s.ms.toFixed(1)} ms`).join(', ') || 'nothing measurable';
+}
+
 function initSection(results: readonly InitResult[]): string {
   const missed = results.filter((r) => r.ratio > BUDGET.initRatio);
   return [
@@ -515,10 +549,21 @@ function initSection(results: readonly InitResult[]): string {
     '',
     "Each handler against a reference that creates the clients the handler's module scope creates (found by",
     'loading the bundle once with the SDK client classes wrapped) and nothing else. What the handler adds is its',
-    "bundle's own module scope: Powertools, zod, other libraries it bundles, and its code.",
+    "bundle's own module scope: Powertools, zod, other libraries it bundles, and its code. Where that goes is",
+    "profiled (V8's CPU profiler over the bundle's `require`, self time charged through the source map to the",
+    'bundled package or the own code it came from; `unmapped` is compiling the bundle itself).',
     '',
     table(
-      ['handler', 'SDK clients at module scope', 'bundle', 'handler', 'reference', 'added by the bundle', 'ratio'],
+      [
+        'handler',
+        'SDK clients at module scope',
+        'bundle',
+        'handler',
+        'reference',
+        'added by the bundle',
+        'where it goes (profiled)',
+        'ratio',
+      ],
       results.map((r) => [
         `${r.handler.stack}/${r.handler.logicalId}`,
         r.clients.map((c) => `${c.name} (${c.module})`).join(', ') || 'none (the reference is an empty module)',
@@ -526,12 +571,13 @@ function initSection(results: readonly InitResult[]): string {
         `${r.handlerMs.toFixed(1)} ms`,
         `${r.referenceMs.toFixed(1)} ms`,
         `${(r.handlerMs - r.referenceMs).toFixed(1)} ms`,
+        scopeText(r, 3),
         `${r.ratio.toFixed(2)}x`,
       ]),
     ),
     '',
     missed.length
-      ? `Over the budget: ${missed.map((r) => `${r.handler.logicalId} (${r.ratio.toFixed(2)}x, ${(r.handlerMs - r.referenceMs).toFixed(0)} ms of its own module scope)`).join('; ')}. Run to run, a ratio near the budget moves by about a tenth on a loaded machine.`
+      ? `Over the budget: ${missed.map((r) => `${r.handler.logicalId} (${r.ratio.toFixed(2)}x, ${(r.handlerMs - r.referenceMs).toFixed(0)} ms of its own module scope, most of it ${scopeText(r, 1)})`).join('; ')}. Run to run, a ratio near the budget moves by about a tenth on a loaded machine.`
       : 'Every handler is within the budget.',
     '',
   ].join('\n');
@@ -579,7 +625,7 @@ function leversSection(p: SynthProfile, uncached: SynthProfile | undefined): str
     '',
     'Not applied, with what they cost in this run:',
     '',
-    `- CloudFormation Validate's first pass over each template: ${ms(validation)} inside the synth against ${ms(sum((x) => x.validationWarm))} for the same templates warm. The validator is WebAssembly that warms up on the resource types and properties it meets; templates do not validate measurably faster without their Outputs, Metadata, Rules, Conditions or DependsOn, and V8's WebAssembly tiering flags (lazy compilation, no dynamic tiering, a smaller tiering budget, TurboFan only) gave no consistent gain. Its engine set-up (${ms(p.validationEngine)}) is paid by the one-queue app too. Turning validation off would drop a requirement of the project.`,
+    `- CloudFormation Validate's first pass over each template: ${ms(validation)} inside the synth against ${ms(sum((x) => x.validationWarm))} for the same templates warm. The validator is WebAssembly that warms up on the resource types and properties it meets; templates do not validate measurably faster without their Outputs, Metadata, Rules, Conditions or DependsOn, and V8's WebAssembly tiering flags (lazy compilation, no dynamic tiering, a smaller or larger tiering budget, TurboFan only) gave no consistent gain. Liftoff only (\`--liftoff-only\`, no optimising tier) cut the first pass by about a third on Node.js 20 when the app set it before validating, but set that way it has no effect on Node.js 24 (on its command line it saves less), and it doubles the warm cost, so an app with more stacks than this one would lose by it: not applied. Its engine set-up (${ms(p.validationEngine)}) is paid by the one-queue app too. Turning validation off would drop a requirement of the project.`,
     `- cdk-nag: ${ms(nag)} inside the synth, most of it its first walk, where the AwsSolutions rules' \`instanceof\` checks load about forty aws-cdk-lib service modules the app does not use; warm, both packs cost ${ms(sum((x) => x.nagWarm))} over the app. Lives in cdk-nag.`,
     `- Construction: ${ms(construction)} inside the synth, of which all but ${ms(sum((x) => x.constructionWarm))} is the first use of aws-cdk-lib modules. Node.js 22's compile cache (\`module.enableCompileCache()\`) was tried on Node.js 24 and gave no measurable gain against the noise of this machine; creation stack traces (\`aws:cdk:disable-creation-stack-traces\`) cost about 20 ms for the whole app.`,
     '- Smaller templates (no `aws:cdk:path` metadata, no tree.json) would trim what the console and tools show, for no measured gain in validation.',
