@@ -1,7 +1,7 @@
 // Refuses a bad filter policy where SNS refuses it: at Subscribe and SetSubscriptionAttributes, with SNS's
 // error (InvalidParameter, "Invalid parameter: ... FilterPolicy: <reason>"). fauxqs stores any text and,
 // when it cannot parse it at publish time, delivers every message.
-import { FilterPolicyError, validateFilterPolicy } from './filter-policy.mjs';
+import { FilterPolicyError, validateFilterPolicy } from './filter-policy-syntax.mjs';
 
 const SCOPES = new Set(['MessageAttributes', 'MessageBody']);
 

@@ -6,14 +6,21 @@ import * as path from 'node:path';
 const LOCAL = path.join(__dirname, '..', '..', 'local');
 const MAX_LINES = 400;
 const EXEMPT = new Set(['dynamodb/expressions.ts']);
+/** The runtime's sources: TypeScript, and the ES and CommonJS modules that run outside it (the fauxqs launcher and its layers). */
+const SOURCE = /\.(ts|mjs|cjs)$/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) return sources(file);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [file] : [];
+    return SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [file] : [];
   });
 }
+
+test('the scan reaches every kind of source: TypeScript, ES modules and CommonJS modules', () => {
+  const kinds = new Set(sources(LOCAL).map((file) => path.extname(file)));
+  expect([...kinds].sort()).toEqual(['.cjs', '.mjs', '.ts']);
+});
 
 test(`no module of the local runtime is over ${MAX_LINES} lines, but the DynamoDB expression parser`, () => {
   const over = sources(LOCAL)
