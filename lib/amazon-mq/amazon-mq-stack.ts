@@ -29,8 +29,13 @@ export interface AmazonMqStackProps extends StackProps {
    */
   readonly engines?: readonly BrokerEngine[];
   /**
-   * Customer-managed key for the broker secrets and the ActiveMQ broker's data at rest.
-   * @default - AWS-managed (secrets) and AWS-owned (brokers) keys
+   * Customer-managed key that encrypts the broker users' secrets (both engines) and the ActiveMQ broker's
+   * storage (RabbitMQ brokers always use an AWS-owned key); not the logs, not the table. A key of
+   * another stack or an imported one, in this stack's region; its key policy must let IAM policies of
+   * the account grant its use (the default key policy does). Every role that reads a secret (producers,
+   * consumer, dead-letter recorder: the event source mappings read it with their function's role) gets
+   * kms:Decrypt on it through Secrets Manager only.
+   * @default - the AWS-managed key of Secrets Manager (secrets) and an AWS-owned key (brokers)
    */
   readonly encryptionKey?: kms.IKey;
 }

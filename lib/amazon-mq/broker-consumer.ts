@@ -95,7 +95,7 @@ export class BrokerConsumer extends Construct {
     }
     policy.addStatements(new iam.PolicyStatement({ actions: ['mq:DescribeBroker'], resources: [broker.brokerArn] }));
     this.mapping.node.addDependency(policy);
-    props.credentials.secret.grantRead(handler);
+    props.credentials.grantRead(handler);
     acknowledge(
       this.mapping,
       'Serverless-LambdaEventSourceMappingDestination',

@@ -1,4 +1,5 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -31,7 +32,10 @@ export interface BrokerCredentialsProps {
    */
   readonly excludeCharacters?: string;
   /**
-   * Customer-managed key that encrypts the secret.
+   * Customer-managed key that encrypts the secret, from this stack, another stack or imported. Its key
+   * policy must let IAM policies of the account grant its use (the default key policy does):
+   * {@link BrokerCredentials.grantRead} grants kms:Decrypt in the reader's IAM policy, never in the key
+   * policy, so that a key of another stack takes no reference back to this one.
    * @default - the AWS-managed key of Secrets Manager
    */
   readonly encryptionKey?: kms.IKey;
@@ -60,10 +64,13 @@ const CHARACTER_CLASSES: ReadonlyArray<readonly [string, string]> = [
 export class BrokerCredentials extends Construct {
   public readonly secret: secretsmanager.Secret;
   public readonly username: string;
+  /** The customer-managed key of the secret, if any. */
+  public readonly encryptionKey?: kms.IKey;
 
   public constructor(scope: Construct, id: string, props: BrokerCredentialsProps) {
     super(scope, id);
     this.username = props.username ?? 'app';
+    this.encryptionKey = props.encryptionKey;
     const passwordLength = props.passwordLength ?? AMAZON_MQ.defaultPasswordLength;
     const exclude = `${AMAZON_MQ.passwordForbiddenCharacters}${props.excludeCharacters ?? ''}`;
     this.validate(props.engine, passwordLength, exclude);
@@ -85,6 +92,25 @@ export class BrokerCredentials extends Construct {
       'AwsSolutions-SMG4',
       'Amazon MQ has no managed rotation for broker users, and an ActiveMQ user change applies only after a broker reboot; rotation is a runbook step (see the guide), not a schedule.',
     );
+  }
+
+  /**
+   * Lets `grantee` read the secret (GetSecretValue, DescribeSecret) and, with a customer-managed key,
+   * decrypt it through Secrets Manager only (kms:Decrypt on the key, kms:ViaService
+   * secretsmanager.<region>.amazonaws.com). Both statements go to the grantee's identity policy:
+   * `Secret.grantRead` would add the grantee to the key policy instead, which an imported key ignores
+   * and a key of another stack turns into a dependency cycle.
+   */
+  public grantRead(grantee: iam.IGrantable): void {
+    const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.secret.secretArn] }).assertSuccess();
+    if (this.encryptionKey === undefined) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    }).assertSuccess();
   }
 
   /** The password as the dynamic reference the broker resolves at deploy time. */
@@ -112,6 +138,15 @@ export class BrokerCredentials extends Construct {
       }
     }
     guardInteger(this, 'passwordLength', passwordLength, AMAZON_MQ.passwordLength);
+    const key = this.encryptionKey;
+    const region = Stack.of(this).region;
+    if (key !== undefined && Token.compareStrings(key.env.region, region) === TokenComparison.DIFFERENT) {
+      throw new PropError(
+        this,
+        'encryptionKey',
+        `= ${key.node.path} is in ${key.env.region}: Secrets Manager and Amazon MQ use keys of their own region (${region}) only`,
+      );
+    }
     for (const [label, characters] of CHARACTER_CLASSES) {
       if ([...characters].every((c) => exclude.includes(c))) {
         throw new PropError(

@@ -29,10 +29,12 @@ export interface BrokerProducerProps {
 
 /**
  * A Lambda function in the broker's VPC that publishes over TLS: RabbitMQ with AMQP 0-9-1 and publisher
- * confirms (it declares the queue and its dead-letter exchange first), ActiveMQ with STOMP in a
- * transaction with a receipt. It reads the broker credentials from Secrets Manager through the VPC
- * endpoint when an environment starts; the template carries only the secret's ARN. Its security group
- * reaches the broker's TLS port and the interface endpoints, nothing else.
+ * confirms (it declares the queue and its dead-letter exchange first), ActiveMQ with STOMP, every
+ * message persistent and confirmed by its own receipt (no STOMP transaction: a connection lost mid-batch
+ * makes it reconnect and publish the whole batch again, and the idempotent consumer absorbs the
+ * duplicates). It reads the broker credentials from Secrets Manager through the VPC endpoint when an
+ * environment starts; the template carries only the secret's ARN. Its security group reaches the
+ * broker's TLS port and the interface endpoints, nothing else.
  */
 export class BrokerProducer extends Construct {
   public readonly function: HandlerFunction;
@@ -58,7 +60,7 @@ export class BrokerProducer extends Construct {
       entry: rabbit ? 'amazon-mq/rabbitmq-producer.ts' : 'amazon-mq/activemq-producer.ts',
       description: rabbit
         ? 'Publishes orders to the RabbitMQ broker (AMQP 0-9-1 over TLS, publisher confirms)'
-        : 'Publishes orders to the ActiveMQ broker (STOMP over TLS, transactional, with a receipt)',
+        : 'Publishes orders to the ActiveMQ broker (STOMP over TLS, a receipt per message)',
       serviceName: rabbit ? 'amazon-mq-rabbitmq-producer' : 'amazon-mq-activemq-producer',
       timeout: Duration.seconds(30),
       memorySize: 256,
@@ -81,7 +83,7 @@ export class BrokerProducer extends Construct {
           : {}),
       },
     });
-    props.credentials.secret.grantRead(this.function);
+    props.credentials.grantRead(this.function);
     const reason = `${this.function.node.path} is invoked synchronously (RequestResponse) by the applications that publish: they receive its error and retry.`;
     acknowledge(this.function, 'Serverless-LambdaDLQ', reason);
     acknowledge(this.function, 'Serverless-LambdaAsyncFailureDestination', reason);

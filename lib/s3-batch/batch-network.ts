@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
@@ -160,7 +160,8 @@ export class BatchNetwork extends Construct implements JobNetwork {
 
 /**
  * Throws a {@link PropError} when jobs in `network` could never pull their image from ECR: Fargate
- * tasks in public subnets without a public IP, or private subnets without a NAT gateway that lack the
+ * tasks in public subnets without a public IP, EC2 instances in public subnets of this app that do not
+ * map public IPs on launch, or private subnets without a NAT gateway that lack the
  * ECR, S3 gateway and CloudWatch Logs endpoints (and the ECS endpoints for EC2 instances). On AWS such
  * a job fails with CannotPullContainerError, or an EC2 instance never joins the cluster and the job
  * waits in RUNNABLE forever.
@@ -180,6 +181,20 @@ export function guardRegistryRoute(scope: IConstruct, network: JobNetwork, platf
           scope,
           'network.assignPublicIp',
           `= false with public ${where}: a Fargate task there has no route to ECR and fails with CannotPullContainerError; assign a public IP or use private subnets with a NAT gateway or VPC endpoints`,
+        );
+      }
+      // EC2 instances get a public IP from the subnet only (the launch template asks for none).
+      const cfn = subnet.node.defaultChild;
+      if (
+        platform === 'EC2' &&
+        cfn instanceof ec2.CfnSubnet &&
+        cfn.mapPublicIpOnLaunch !== true &&
+        !Token.isUnresolved(cfn.mapPublicIpOnLaunch)
+      ) {
+        throw new PropError(
+          scope,
+          'network.vpcSubnets',
+          `selects public ${where}, which does not map public IPs on launch: an EC2 instance there has no route to ECR or ECS, never joins the cluster and jobs stay RUNNABLE; map public IPs on launch or use private subnets with a NAT gateway or VPC endpoints`,
         );
       }
       continue;

@@ -149,9 +149,13 @@ export class JobSubmitter extends Construct {
       onFailure: new destinations.SqsDestination(this.failures.queue),
     });
 
-    // HeadObject (content type, current ETag) under the input prefix only.
+    // HeadObject (content type, current ETag) under the input prefix only; of the event's version when it
+    // names one (a versioned bucket), which takes s3:GetObjectVersion.
     this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)],
+      }),
     );
     props.jobDefinition.grantSubmitJob(this.function, props.jobQueue);
     props.jobDefinition.grantSubmitJob(this.function, props.largeObjectQueue);
@@ -174,7 +178,7 @@ export class JobSubmitter extends Construct {
     acknowledge(
       policy,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${props.inputPrefix}*]`,
-      'Uploaded objects have keys unknown in advance: HeadObject is granted on the input prefix of the bucket only, GetObject alone.',
+      'Uploaded objects have keys unknown in advance: HeadObject (of the current or the given version) is granted on the input prefix of the bucket only, GetObject and GetObjectVersion alone.',
     );
     acknowledge(
       this.function,

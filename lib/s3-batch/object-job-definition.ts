@@ -156,8 +156,12 @@ export class ObjectJobDefinition extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Job role of ${this.node.path}: read ${props.inputPrefix}*, write ${props.outputPrefix}*`,
     });
+    // GetObject of the version the job is given (a versioned bucket) takes s3:GetObjectVersion.
     this.jobRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [props.bucket.arnForObjects(`${props.inputPrefix}*`)],
+      }),
     );
     // ListBucket on the input prefix only, so that a missing object is NoSuchKey (404), not AccessDenied.
     this.jobRole.addToPolicy(
@@ -216,7 +220,7 @@ export class ObjectJobDefinition extends Construct {
     acknowledge(
       jobPolicy,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${props.inputPrefix}*]`,
-      'The job reads the object it is given, whose key is not known in advance: GetObject on the input prefix of the bucket only.',
+      'The job reads the object (and version) it is given, whose key is not known in advance: GetObject and GetObjectVersion on the input prefix of the bucket only.',
     );
     acknowledge(
       jobPolicy,

@@ -1,8 +1,9 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { AmazonMqStack, type AmazonMqStackProps } from '../../lib/amazon-mq';
 import { STACK_IDS } from '../../lib/app';
-import { appTemplate, NO_BUNDLING, settings } from '../helpers';
+import { appTemplate, errorOf, NO_BUNDLING, settings } from '../helpers';
 
 const ID = STACK_IDS.amazonMq;
 
@@ -258,5 +259,67 @@ describe('Decoupling-AmazonMq, one engine (engines: [RABBITMQ], as -c mqEngines=
     template.resourceCountIs('AWS::AmazonMQ::Configuration', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     template.hasOutput('Engines', { Value: 'RABBITMQ' });
+  });
+});
+
+describe('Decoupling-AmazonMq, customer-managed key (encryptionKey)', () => {
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const VIA_SECRETS_MANAGER = { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } };
+  const readers = ['RabbitMqProducer', 'ActiveMqProducer', 'Consumer', 'DeadLetterRecorder'];
+
+  /** Per role of the stack: its policies' statements that name a KMS action. */
+  function kmsStatements(template: Template): Record<string, unknown[]> {
+    const byRole: Record<string, unknown[]> = {};
+    for (const policy of Object.values(resources(template, 'AWS::IAM::Policy'))) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement;
+      const kmsOnes = statements.filter((st) => JSON.stringify(st.Action).includes('kms:'));
+      if (kmsOnes.length === 0) continue;
+      for (const role of policy.Properties.Roles as Array<{ Ref: string }>) byRole[role.Ref] = [...(byRole[role.Ref] ?? []), ...kmsOnes];
+    }
+    return byRole;
+  }
+
+  test('an imported key: the ActiveMQ broker and both secrets use it; every secret reader may decrypt through Secrets Manager only', () => {
+    const app = new App({ context: NO_BUNDLING });
+    const encryptionKey = kms.Key.fromKeyArn(new Stack(app, 'Keys'), 'Key', KEY_ARN);
+    const template = Template.fromStack(new AmazonMqStack(app, ID, { settings: settings('sandbox'), encryptionKey }));
+    const active = onlyOne(template, 'AWS::AmazonMQ::Broker', { EngineType: 'ACTIVEMQ' });
+    expect(active.Properties.EncryptionOptions).toEqual({ KmsKeyId: KEY_ARN, UseAwsOwnedKey: false });
+    expect(onlyOne(template, 'AWS::AmazonMQ::Broker', { EngineType: 'RABBITMQ' }).Properties.EncryptionOptions).toBeUndefined();
+    for (const s of Object.values(resources(template, 'AWS::SecretsManager::Secret'))) expect(s.Properties.KmsKeyId).toBe(KEY_ARN);
+    const byRole = kmsStatements(template);
+    expect(
+      Object.keys(byRole)
+        .map((r) => r.replace(/(Function)?Role.*$/, ''))
+        .sort(),
+    ).toEqual([...readers].sort());
+    for (const statements of Object.values(byRole)) {
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: { StringEquals: VIA_SECRETS_MANAGER } },
+      ]);
+    }
+  });
+
+  test('a key of another stack: no dependency cycle, its policy trusts the account IAM policies and names no role of this stack', () => {
+    const app = new App({ context: NO_BUNDLING });
+    const keys = new Stack(app, 'Keys');
+    const encryptionKey = new kms.Key(keys, 'Key', { enableKeyRotation: true });
+    const template = Template.fromStack(new AmazonMqStack(app, ID, { settings: settings('sandbox'), encryptionKey }));
+    const active = onlyOne(template, 'AWS::AmazonMQ::Broker', { EngineType: 'ACTIVEMQ' });
+    expect(active.Properties.EncryptionOptions).toMatchObject({ UseAwsOwnedKey: false, KmsKeyId: expect.anything() });
+    expect(Object.keys(kmsStatements(template))).toHaveLength(readers.length);
+    const keyPolicy = JSON.stringify(Template.fromStack(keys).toJSON());
+    expect(keyPolicy).toContain('"Action":"kms:*"');
+    expect(keyPolicy).toContain(':root');
+    expect(keyPolicy).not.toContain(ID);
+  });
+
+  test('a key of another region is refused with one line', () => {
+    const app = new App({ context: NO_BUNDLING });
+    const env = { account: '111111111111', region: 'eu-west-1' };
+    const encryptionKey = new kms.Key(new Stack(app, 'Keys', { env: { ...env, region: 'us-east-1' } }), 'Key');
+    expect(errorOf(() => new AmazonMqStack(app, ID, { settings: settings('sandbox'), env, encryptionKey }))).toMatch(
+      /^Decoupling-AmazonMq\/RabbitMqUser: encryptionKey = Keys\/Key is in us-east-1: Secrets Manager and Amazon MQ use keys of their own region \(eu-west-1\) only$/,
+    );
   });
 });

@@ -61,6 +61,34 @@ describe('the network guard: no route to the image registry is a synth error', (
     );
   });
 
+  test('EC2 in public subnets that do not map public IPs on launch (Fargate there passes: the task gets its own)', () => {
+    const stack = testStack();
+    const bucket = new s3.Bucket(stack, 'Data');
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      natGateways: 0,
+      maxAzs: 1,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false }],
+    });
+    const network: JobNetwork = {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [],
+      assignPublicIp: true,
+      interfaceEndpoints: [],
+      s3GatewayEndpoint: false,
+    };
+    const make = (id: string, platform: 'FARGATE' | 'EC2') => () =>
+      new ObjectJobDefinition(stack, id, { bucket, inputPrefix: 'in/', outputPrefix: 'out/', platform, network });
+    expect(errorOf(make('A', 'EC2'))).toBe(
+      'Test/A: network.vpcSubnets selects public subnet publicSubnet1, which does not map public IPs on launch: an EC2 instance there has no route to ECR or ECS, never joins the cluster and jobs stay RUNNABLE; map public IPs on launch or use private subnets with a NAT gateway or VPC endpoints',
+    );
+    expect(() => make('B', 'FARGATE')()).not.toThrow();
+    const mapping = new BatchNetwork(stack, 'Public', { platform: 'EC2' });
+    expect(
+      () => new ObjectJobDefinition(stack, 'C', { bucket, inputPrefix: 'in/', outputPrefix: 'out/', platform: 'EC2', network: mapping }),
+    ).not.toThrow();
+  });
+
   test('private subnets without NAT and without the endpoints (Fargate, then EC2)', () => {
     const stack = testStack();
     const bucket = new s3.Bucket(stack, 'Data');

@@ -105,12 +105,17 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
     });
   });
 
-  test('IAM: the submitter heads the input prefix, submits to the two queues with the one definition, writes its table', () => {
+  test('IAM: the submitter heads the input prefix (any version), submits to the two queues with the one definition, writes its table', () => {
+    const readInput = {
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [arnOf('DataBucket'), '/incoming/*']] },
+    };
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^SubmitterFunctionRoleDefaultPolicy'),
       PolicyDocument: {
         Statement: Match.arrayWith([
-          { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [arnOf('DataBucket'), '/incoming/*']] } },
+          readInput,
           {
             Action: 'batch:SubmitJob',
             Effect: 'Allow',
@@ -120,6 +125,14 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
         ]),
       },
     });
+    // Its only S3 statement is that one: no other action, no broader resource.
+    const submitterS3 = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('SubmitterFunctionRole'))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource?: unknown }> }).Statement)
+      .filter((st) => JSON.stringify(st.Action).includes('"s3:'));
+    expect(submitterS3).toHaveLength(1);
+    expect(submitterS3[0]).toEqual(expect.objectContaining({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' }));
+    expect(JSON.stringify(submitterS3[0].Resource ?? null)).toMatch(/"\/incoming\/\*"\]\]\}$/);
     // ListJobs takes only Resource "*": alone in its own policy, where the nag acknowledgement sits.
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^SubmitterFunctionRoleListJobs'),
@@ -127,7 +140,7 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
     });
   });
 
-  test('IAM: the job reads only the input prefix and writes only the output prefix', () => {
+  test('IAM: the job reads only the input prefix (any version) and writes only the output prefix', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] },
       Description: Match.stringLikeRegexp('read incoming/\\*, write results/\\*'),
@@ -136,7 +149,11 @@ describe('Decoupling-S3Batch, sandbox profile', () => {
       PolicyName: Match.stringLikeRegexp('^JobJobRoleDefaultPolicy'),
       PolicyDocument: {
         Statement: [
-          { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [arnOf('DataBucket'), '/incoming/*']] } },
+          {
+            Action: ['s3:GetObject', 's3:GetObjectVersion'],
+            Effect: 'Allow',
+            Resource: { 'Fn::Join': ['', [arnOf('DataBucket'), '/incoming/*']] },
+          },
           {
             Action: 's3:ListBucket',
             Condition: { StringLike: { 's3:prefix': ['incoming/*'] } },
