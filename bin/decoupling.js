@@ -18,6 +18,7 @@ process.on('SIGINT', () => {
   // The first Ctrl-C lets the command stop cleanly; a second one exits at once.
   interrupts += 1;
   if (interrupts > 1) process.exit(130);
+  process.stderr.write('\ndecoupling: interrupted, stopping cleanly (Ctrl-C again exits at once, skipping the clean-up)\n');
   controller.abort();
 });
 main(process.argv.slice(2), { out: process.stdout, err: process.stderr, progress: process.stderr, signal: controller.signal }).then(

@@ -1,9 +1,42 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Target } from '../local/target';
 
 /** What a scenario needs to run. */
 export interface ScenarioOptions {
   readonly report?: (line: string) => void;
   readonly stackName?: string;
+  /**
+   * Stops the run when aborted (Ctrl-C): no further step starts and a wait in progress ends, then
+   * the run's cleanups remove its test data as at any other end, and the result's error is a
+   * {@link ScenarioInterrupted}. `SCENARIOS` (scenarios/index.ts) hands it to every {@link Run} the
+   * scenario starts.
+   * @default - the run is not interruptible
+   */
+  readonly signal?: AbortSignal;
+}
+
+// The signal of the scenario running in this async context: a scenario file creates its Run without
+// knowing about interruption, and the Run (and `eventually`) find the signal here.
+const interruption = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Runs `fn` so that every {@link Run} it starts, and every {@link eventually} wait, stops when
+ * `signal` is aborted. Without a signal, `fn` runs in the caller's context (which may have one).
+ */
+export function withInterruption<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  return signal ? interruption.run(signal, fn) : fn();
+}
+
+/** The run was interrupted (Ctrl-C): the step or wait named did not run to its end. */
+export class ScenarioInterrupted extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioInterrupted';
+  }
+}
+
+function stopIfInterrupted(what: string): void {
+  if (interruption.getStore()?.aborted) throw new ScenarioInterrupted(`interrupted ${what}`);
 }
 
 /** One pattern's scenario: `scenarios/<pattern>.ts` exports it as `scenario`. */
@@ -80,6 +113,8 @@ export class Run {
   private readonly cleanups: Array<{ what: string; fn: () => Promise<string> }> = [];
   private readonly cleaned: Cleaned[] = [];
   private readonly started = Date.now();
+  /** The interruption of the context the run was created in (see {@link withInterruption}). */
+  private readonly signal = interruption.getStore();
 
   public constructor(
     public readonly pattern: string,
@@ -89,6 +124,10 @@ export class Run {
 
   /** Runs one step; its return value is the step's detail line. */
   public async step(name: string, fn: () => Promise<string>): Promise<void> {
+    if (this.signal?.aborted) {
+      this.report(`  ■ ${name}: not started, the run was interrupted`);
+      throw new ScenarioInterrupted(`interrupted before the step ${name}`);
+    }
     this.report(`  … ${name}`);
     const started = Date.now();
     const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -122,6 +161,12 @@ export class Run {
    * result, with the error that stopped the run if any.
    */
   public async finish(error?: unknown): Promise<ScenarioResult> {
+    // Cleanups run to their end even after an interruption: their waits must not stop.
+    await interruption.exit(() => this.runCleanups());
+    return this.result(error);
+  }
+
+  private async runCleanups(): Promise<void> {
     while (this.cleanups.length > 0) {
       const { what, fn } = this.cleanups.pop() as (typeof this.cleanups)[number];
       try {
@@ -134,7 +179,6 @@ export class Run {
         this.report(`  ✗ cleanup of ${what} failed: ${detail}`);
       }
     }
-    return this.result(error);
   }
 
   /** The result so far, with the error that stopped the run if any. */
@@ -242,6 +286,7 @@ export async function eventually<T>(
   };
   let last: unknown;
   for (;;) {
+    stopIfInterrupted(`waiting for ${what}`);
     try {
       probesSince++;
       const value = await probe(progress);
@@ -262,8 +307,22 @@ export async function eventually<T>(
         ceiling,
       );
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await pause(intervalMs);
   }
+}
+
+/** Waits `ms`, or less when the run is interrupted meanwhile. */
+function pause(ms: number): Promise<void> {
+  const signal = interruption.getStore();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function describe(marker: unknown): string {

@@ -413,14 +413,24 @@ export function diagramOf(template: DiagramTemplate): { nodes: Node[]; edges: Ed
   return { nodes: [...nodes.values()], edges };
 }
 
-/** A Mermaid flowchart of a diagram. */
-export function mermaid(diagram: { nodes: Node[]; edges: Edge[] }): string {
+/** A Mermaid flowchart of a diagram; `groups` draw titled subgraphs around their nodes (by diagram id). */
+export function mermaid(
+  diagram: { nodes: Node[]; edges: Edge[] },
+  groups: ReadonlyArray<{ id: string; title: string; nodes: readonly string[] }> = [],
+): string {
   const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, '_');
   const lines = ['flowchart LR'];
-  for (const node of diagram.nodes) {
+  const nodeLine = (node: Node, indent: string) => {
     const [open, close] = SHAPES[node.kind];
-    lines.push(`  ${safe(node.id)}${open}"${node.label.replace(/"/g, "'")}"${close}`);
+    return `${indent}${safe(node.id)}${open}"${node.label.replace(/"/g, "'")}"${close}`;
+  };
+  for (const group of groups) {
+    lines.push(`  subgraph ${safe(group.id)}["${group.title.replace(/"/g, "'")}"]`);
+    for (const node of diagram.nodes.filter((n) => group.nodes.includes(n.id))) lines.push(nodeLine(node, '    '));
+    lines.push('  end');
   }
+  const grouped = new Set(groups.flatMap((g) => g.nodes));
+  for (const node of diagram.nodes) if (!grouped.has(node.id)) lines.push(nodeLine(node, '  '));
   for (const e of diagram.edges) {
     lines.push(`  ${safe(e.from)} ${e.dashed ? '-.' : '--'} ${e.label} ${e.dashed ? '.->' : '-->'} ${safe(e.to)}`);
   }

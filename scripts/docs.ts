@@ -83,7 +83,7 @@ export function patternParts(
   sandbox: ReadonlyArray<{ stackName: string; template: unknown }>,
   production: ReadonlyArray<{ stackName: string; template: unknown }>,
 ): Map<string, PatternParts> {
-  const diagrams = diagramsOf(sandbox);
+  const diagrams = patternDiagrams(sandbox);
   const templateOf = (stacks: typeof sandbox, stackId: string) => stacks.find((s) => s.stackName === stackId)?.template as never;
   return new Map(
     PATTERNS.map((p) => {
@@ -91,15 +91,24 @@ export function patternParts(
       const productionCosts = idleCosts(templateOf(production, p.stackId));
       return [
         p.name,
-        { diagram: diagrams.get(p.stackId), costs: renderCostTable(sandboxCosts, productionCosts), sandboxCosts, productionCosts },
+        { diagram: diagrams.get(p.name), costs: renderCostTable(sandboxCosts, productionCosts), sandboxCosts, productionCosts },
       ];
     }),
   );
 }
 
-/** The diagram of each pattern, by name, from the sandbox (default) synthesis. */
-export function patternDiagrams(): Map<string, string> {
-  return new Map([...patternParts(synthesizeStacks('sandbox'), []).entries()].map(([name, parts]) => [name, parts.diagram as string]));
+/**
+ * The diagram of each pattern, by name, from the sandbox (default) synthesis: what its guide embeds
+ * and `npx decoupling diagram <pattern>` prints. A pattern whose stack is not in `sandbox` has none.
+ */
+export function patternDiagrams(sandbox: ReadonlyArray<{ stackName: string; template: unknown }>): Map<string, string> {
+  const diagrams = diagramsOf(sandbox);
+  return new Map(
+    PATTERNS.flatMap((p) => {
+      const diagram = diagrams.get(p.stackId);
+      return diagram === undefined ? [] : [[p.name, diagram] as const];
+    }),
+  );
 }
 
 /** The README's idle-cost summary: one row per pattern, the totals of its guide's table. */
@@ -187,6 +196,11 @@ export function renderReadme(text: string, registered: readonly PatternDefinitio
   return replaceBlock(replaceBlock(text, 'patterns', patterns, 'readme'), 'context', context, 'readme');
 }
 
+/** The decision guide (docs/choosing.md) with its numbers rendered from limits.ts (`CHOOSING_FACTS`). */
+export function renderChoosing(text: string): string {
+  return replaceBlock(text, 'choosing', CHOOSING_FACTS.map((f) => `- ${f}`).join('\n'), 'facts');
+}
+
 /** Every generated file: its path and how to render it from its current text. */
 export function generatedFiles(
   parts: ReadonlyMap<string, PatternParts>,
@@ -206,7 +220,7 @@ export function generatedFiles(
   if (existsSync(path.join(ROOT, 'docs/choosing.md'))) {
     files.push({
       file: 'docs/choosing.md',
-      render: (text: string) => replaceBlock(text, 'choosing', CHOOSING_FACTS.map((f) => `- ${f}`).join('\n'), 'facts'),
+      render: renderChoosing,
     });
   }
   return files;

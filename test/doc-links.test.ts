@@ -36,9 +36,41 @@ describe('links between the docs lead somewhere', () => {
 
   // The decision guide covers every pattern: the project has it, a fork of one pattern does not.
   const decisionGuide = existsSync(path.join(ROOT, 'docs/choosing.md')) ? test : test.skip;
-  decisionGuide('the decision guide links every claim to a pattern guide', () => {
+  decisionGuide('the decision guide links every claim (each bullet, table row and paragraph) to a pattern guide', () => {
     const text = readFileSync(path.join(ROOT, 'docs/choosing.md'), 'utf8').replace(/```[\s\S]*?```/g, '');
-    for (const section of text.split(/^## /m).slice(1))
-      expect([section.split('\n')[0], /\]\(patterns\//.test(section)]).toEqual([section.split('\n')[0], true]);
+    const unlinked = text
+      .split(/^## /m)
+      .slice(1)
+      .flatMap((section) => claims(section.split('\n').slice(1)).map((claim) => `${section.split('\n')[0]}: ${claim}`))
+      .filter((claim) => !/\]\(patterns\/[a-z0-9-]+\.md(#[a-z0-9-]+)?\)/.test(claim));
+    expect(unlinked).toEqual([]);
+  });
+
+  test('claims: a bullet with its continuation lines, a table row (not the header), a paragraph', () => {
+    const lines = ['intro line', 'goes on', '', '- one', '  more', '- two', '', '| h | h |', '|---|---|', '| a | b |', '', 'end'];
+    expect(claims(lines)).toEqual(['intro line goes on', '- one more', '- two', '| a | b |', 'end']);
   });
 });
+
+/** The claims of a section's lines: each bullet (with its continuation lines), each table body row, each paragraph. */
+function claims(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    if (current.length) out.push(current.join(' '));
+    current = [];
+  };
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') flush();
+    else if (line.startsWith('|')) {
+      flush();
+      const header = lines[i + 1]?.startsWith('|---');
+      if (!header && !line.startsWith('|---')) out.push(line);
+    } else if (/^\s*[-*] /.test(line)) {
+      flush();
+      current.push(line.trim());
+    } else current.push(line.trim());
+  }
+  flush();
+  return out;
+}

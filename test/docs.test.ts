@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatValue, renderGuide, renderReadme, replaceBlock, TABLES } from '../scripts/docs';
+import { formatValue, renderChoosing, renderGuide, renderReadme, replaceBlock, TABLES } from '../scripts/docs';
 
 describe('guides quote limits.ts, not retyped numbers', () => {
   test.each(TABLES.map((t) => [t.file, t] as const))('%s limits table and facts are current (npm run docs)', (_file, table) => {
@@ -29,5 +29,13 @@ describe('the README tables come from the registry', () => {
   test('pattern and context tables are current (npm run docs)', () => {
     const text = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     expect(renderReadme(text)).toBe(text);
+  });
+});
+
+// The decision guide covers every pattern: the project has it, a fork of one pattern does not.
+(existsSync(path.join(__dirname, '..', 'docs/choosing.md')) ? describe : describe.skip)('the decision guide quotes limits.ts', () => {
+  test('docs/choosing.md facts block is current (npm run docs)', () => {
+    const text = readFileSync(path.join(__dirname, '..', 'docs/choosing.md'), 'utf8');
+    expect(renderChoosing(text)).toBe(text);
   });
 });

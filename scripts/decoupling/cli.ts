@@ -9,7 +9,7 @@ import { PATTERNS } from '../../lib/patterns';
 import { demoCommand } from './demo';
 import { diagramCommand } from './diagram';
 import { CliError, type CliIo, EXIT } from './io';
-import { redriveCancelCommand, redriveCommand, redriveStatusCommand } from './redrive';
+import { MAX_MOVE_RATE, QUEUE_ARN, redriveCancelCommand, redriveCommand, redriveStatusCommand } from './redrive';
 import { smokeCommand } from './smoke';
 import { upCommand } from './up';
 
@@ -25,6 +25,42 @@ function wholeNumber(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number, got ${value}`);
   return n;
+}
+
+// Every argument is checked here, as commander reads it: a bad one is one line and exit 2 before a
+// command builds an SDK client (whose construction may print warnings of its own).
+
+function moveRate(value: string): number {
+  const n = wholeNumber(value);
+  if (n < 1 || n > MAX_MOVE_RATE) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_MOVE_RATE} (StartMessageMoveTask's limit), got ${value}`);
+  }
+  return n;
+}
+
+function queueRef(value: string): string {
+  if (QUEUE_ARN.test(value)) return value;
+  if (/^https?:\/\//.test(value) && URL.canParse(value) && new URL(value).pathname.length > 1) return value;
+  throw new InvalidArgumentError(`${value} is neither a queue URL nor an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)`);
+}
+
+function endpointUrl(value: string): string {
+  if (/^https?:\/\//.test(value) && URL.canParse(value)) return value;
+  throw new InvalidArgumentError(`expected an http:// or https:// URL, got ${value}`);
+}
+
+function region(value: string): string {
+  if (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value)) return value;
+  throw new InvalidArgumentError(`expected an AWS region such as eu-west-1, got ${value}`);
+}
+
+function stackName(value: string): string {
+  // A stack name (a letter, then letters, digits and hyphens, at most 128) or a stack id (its ARN).
+  if (/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value) || /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/.+$/.test(value))
+    return value;
+  throw new InvalidArgumentError(
+    `expected a CloudFormation stack name (a letter, then letters, digits and hyphens) or stack ARN, got ${value}`,
+  );
 }
 
 /** The program, with its commands bound to `io`; `run` resolves to the exit code. */
@@ -60,11 +96,11 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
   const redrive = cli
     .command('redrive')
     .description("move a dead-letter queue's messages back to their source with a message move task, showing progress")
-    .option('--queue <url-or-arn>', 'the dead-letter queue (required)')
-    .option('--to <url-or-arn>', "destination queue of the same type (default: each message's source queue)")
-    .option('--max-per-second <n>', 'most messages moved per second, 1 to 500 (default: SQS decides)', wholeNumber)
-    .option('--region <region>', 'AWS region (default: AWS_REGION, or the ARN’s)')
-    .option('--endpoint-url <url>', 'an SQS endpoint (default: the local runtime’s, for a local queue URL; else AWS)')
+    .option('--queue <url-or-arn>', 'the dead-letter queue (required)', queueRef)
+    .option('--to <url-or-arn>', "destination queue of the same type (default: each message's source queue)", queueRef)
+    .option('--max-per-second <n>', `most messages moved per second, 1 to ${MAX_MOVE_RATE} (default: SQS decides)`, moveRate)
+    .option('--region <region>', 'AWS region (default: AWS_REGION, or the ARN’s)', region)
+    .option('--endpoint-url <url>', 'an SQS endpoint (default: the local runtime’s, for a local queue URL; else AWS)', endpointUrl)
     .addHelpText('after', EXIT_CODES)
     .enablePositionalOptions()
     .action((options) => {
@@ -74,16 +110,18 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
   redrive
     .command('status')
     .description('the most recent message move tasks of a dead-letter queue')
-    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue')
-    .option('--region <region>', 'AWS region')
-    .option('--endpoint-url <url>', 'an SQS endpoint')
+    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue', queueRef)
+    .option('--region <region>', 'AWS region', region)
+    .option('--endpoint-url <url>', 'an SQS endpoint', endpointUrl)
+    .addHelpText('after', EXIT_CODES)
     .action((options) => run(redriveStatusCommand(options, io)));
   redrive
     .command('cancel')
     .description('cancel the running message move task of a dead-letter queue (moved messages stay moved)')
-    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue')
-    .option('--region <region>', 'AWS region')
-    .option('--endpoint-url <url>', 'an SQS endpoint')
+    .requiredOption('--queue <url-or-arn>', 'the dead-letter queue', queueRef)
+    .option('--region <region>', 'AWS region', region)
+    .option('--endpoint-url <url>', 'an SQS endpoint', endpointUrl)
+    .addHelpText('after', EXIT_CODES)
     .action((options) => run(redriveCancelCommand(options, io)));
 
   cli
@@ -92,8 +130,8 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
       "check a deployed stack: preflight (region, credentials, stack status, outputs), then the pattern's scenario against it, removing the test data it created",
     )
     .argument('<pattern>', `the pattern: ${PATTERNS.map((p) => p.name).join(', ')}`)
-    .option('--stack-name <name>', "the deployed stack's name (default: the pattern's stack id)")
-    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile’s)')
+    .option('--stack-name <name>', "the deployed stack's name (default: the pattern's stack id)", stackName)
+    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile’s)', region)
     .addHelpText('after', EXIT_CODES)
     .action((pattern, options) => run(smokeCommand({ pattern, stackName: options.stackName, region: options.region }, io)));
 
@@ -106,8 +144,10 @@ export function program(io: CliIo, run: (work: Promise<number>) => void): Comman
 
   cli
     .command('diagram')
-    .description("write a pattern's architecture diagram (Mermaid), generated from its synthesized template")
-    .argument('[pattern]', 'the pattern (default: every pattern)')
+    .description(
+      "print a pattern's architecture diagram (Mermaid) exactly as its guide shows it, generated from its synthesized template; with no pattern, one flowchart of every pattern, a subgraph each",
+    )
+    .argument('[pattern]', 'the pattern (default: every pattern, in one flowchart)')
     .option('--out <file>', 'write to this file (default: standard output)')
     .addHelpText('after', EXIT_CODES)
     .action((pattern, options) => run(diagramCommand({ pattern, out: options.out }, io)));

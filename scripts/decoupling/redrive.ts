@@ -39,7 +39,8 @@ export interface QueueRef {
 /** StartMessageMoveTask's MaxNumberOfMessagesPerSecond: at most 500 (SQS API Reference). */
 export const MAX_MOVE_RATE = 500;
 const UNSUPPORTED = /InvalidAction|UnsupportedOperation|UnknownOperation|Unknown action|not supported/i;
-const ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(\.fifo)?)$/;
+/** An SQS queue ARN: its region, account and name. */
+export const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(\.fifo)?)$/;
 
 /** The SQS client for a queue: a local queue URL (or --endpoint-url) is its own endpoint. */
 export function clientFor(options: Pick<RedriveOptions, 'queue' | 'region' | 'endpointUrl'>): SQSClient {
@@ -48,7 +49,7 @@ export function clientFor(options: Pick<RedriveOptions, 'queue' | 'region' | 'en
     const url = new URL(options.queue);
     if (url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname.endsWith('.localhost')) endpoint = url.origin;
   }
-  const region = options.region ?? ARN.exec(options.queue)?.[1] ?? (endpoint ? 'us-east-1' : undefined);
+  const region = options.region ?? QUEUE_ARN.exec(options.queue)?.[1] ?? (endpoint ? 'us-east-1' : undefined);
   const local = endpoint && /localhost|127\.0\.0\.1/.test(endpoint);
   // The local runtime's queue URLs use *.localhost names; resolve them to loopback in this process too.
   if (local) resolveLocalhostNames();
@@ -85,7 +86,7 @@ export function describeSqsError(error: unknown, what: string): CliError {
 export async function resolveQueue(sqs: SQSClient, urlOrArn: string): Promise<QueueRef> {
   try {
     let url = urlOrArn;
-    const arn = ARN.exec(urlOrArn);
+    const arn = QUEUE_ARN.exec(urlOrArn);
     if (arn) {
       url = (await sqs.send(new GetQueueUrlCommand({ QueueName: arn[3], QueueOwnerAWSAccountId: arn[2] }))).QueueUrl as string;
     } else if (!/^https?:\/\//.test(urlOrArn)) {

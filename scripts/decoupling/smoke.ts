@@ -43,9 +43,8 @@ export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<nu
   try {
     const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
     const status = stack?.StackStatus ?? 'UNKNOWN';
-    if (!/_COMPLETE$/.test(status) || /ROLLBACK|DELETE/.test(status)) {
-      throw new CliError(`stack ${stackName} is ${status}: deploy it first (npx cdk deploy ${scenario.stack})`, EXIT.target);
-    }
+    const problem = stackStatusProblem(status, scenario.stack);
+    if (problem) throw new CliError(`stack ${stackName} is ${status}: ${problem}`, EXIT.target);
     say(`✓ stack ${stackName} ${status}`);
     outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]));
   } catch (error) {
@@ -66,16 +65,44 @@ export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<nu
   say(`✓ ${present} outputs the scenario reads`);
 
   say(`\n${scenario.pattern} on aws (${stackName}): ${scenario.description}`);
-  const target = awsTarget({ region, stackNames: options.stackName ? { [scenario.stack]: options.stackName } : undefined });
-  const result = await scenario.run(target, { report: say, stackName: options.stackName });
+  const aws = awsTarget({ region, stackNames: options.stackName ? { [scenario.stack]: options.stackName } : undefined });
+  // The outputs just checked, so that the scenario reads the stack the preflight accepted.
+  const target = { ...aws, outputs: async (name: string) => (name === scenario.stack || name === stackName ? outputs : aws.outputs(name)) };
+  const result = await scenario.run(target, { report: say, stackName: options.stackName, signal: io.signal });
   const passed = result.steps.filter((s) => s.ok).length;
-  say(
-    `\n${result.pattern} on aws: ${result.error ? `FAILED: ${result.error}` : 'PASSED'}; steps ${passed}/${result.steps.length}; ${(result.durationMs / 1000).toFixed(1)} s`,
-  );
+  const interrupted = io.signal?.aborted === true;
+  const verdict = interrupted ? 'INTERRUPTED' : result.error ? `FAILED: ${result.error}` : 'PASSED';
+  say(`\n${result.pattern} on aws: ${verdict}; steps ${passed}/${result.steps.length}; ${(result.durationMs / 1000).toFixed(1)} s`);
   const left = leftBehind(result);
   if (left) say(left);
+  if (interrupted) return EXIT.interrupted;
   if (!result.error) return EXIT.ok;
   return result.error.startsWith(`${TargetError.name}:`) || result.error.startsWith('TargetError') ? EXIT.target : EXIT.failed;
+}
+
+/** The states in which a stack's resources are all in place and usable (a rolled-back update keeps the previous ones). */
+export const USABLE_STACK_STATUSES: readonly string[] = [
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
+
+/** Why a stack in `status` cannot be smoke-tested, in a few words with what to do; undefined when it can. */
+export function stackStatusProblem(status: string, stackId: string): string | undefined {
+  if (USABLE_STACK_STATUSES.includes(status)) return undefined;
+  const deploy = `npx cdk deploy ${stackId}`;
+  if (status === 'REVIEW_IN_PROGRESS') return `a change set was created but never executed: deploy it (${deploy})`;
+  if (status.endsWith('_IN_PROGRESS')) return 'an operation is under way: run smoke again when the stack reaches a COMPLETE state';
+  if (status === 'ROLLBACK_COMPLETE' || status === 'ROLLBACK_FAILED') {
+    return `its first deploy failed and was rolled back, so it has no resources: delete it and deploy again (npx cdk destroy ${stackId}, then ${deploy})`;
+  }
+  if (status.startsWith('DELETE_')) return `it was deleted, or is being deleted: deploy it again (${deploy})`;
+  if (status.endsWith('_FAILED')) {
+    return `an operation failed and left it in an unknown state: see its events in the CloudFormation console, fix the cause, then ${deploy}`;
+  }
+  return `not a state smoke can use (it needs one of ${USABLE_STACK_STATUSES.join(', ')})`;
 }
 
 /**

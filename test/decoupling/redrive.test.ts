@@ -66,7 +66,7 @@ describe('decoupling redrive on the local emulator (no message move tasks: moves
 
   test.each([
     [['redrive'], 2, "required option '--queue <url-or-arn>' not specified"],
-    [['redrive', '--queue', 'x', '--max-per-second', 'abc'], 2, 'expected a whole number, got abc'],
+    [['redrive', '--queue', 'http://localhost:1/000000000000/q', '--max-per-second', 'abc'], 2, 'expected a whole number, got abc'],
     [['redrive', '--queue', 'http://localhost:1/000000000000/q', '--max-per-second', '501'], 2, 'from 1 to 500'],
     [['redrive', '--queue', 'not-a-queue', '--endpoint-url', 'http://localhost:1'], 2, 'neither a queue URL nor an SQS queue ARN'],
     [['nope'], 2, "unknown command 'nope'"],
