@@ -79,6 +79,15 @@ export function localTarget(runtime: LocalRuntime, options: { retryDelaySeconds:
   };
 }
 
+/** The states in which a stack's resources are all in place and usable (a rolled-back update keeps the previous ones). */
+export const USABLE_STACK_STATUSES: readonly string[] = [
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
+
 /** A target backed by a deployed stack: outputs from DescribeStacks, the default credential chain. */
 export function awsTarget(options: { region?: string; stackNames?: Record<string, string> } = {}): Target {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -91,7 +100,7 @@ export function awsTarget(options: { region?: string; stackNames?: Record<string
         const response = await cloudformation.send(new DescribeStacksCommand({ StackName: name }));
         const stack = response.Stacks?.[0];
         if (!stack) throw new TargetError(`stack ${name} not found`);
-        if (!/_COMPLETE$/.test(stack.StackStatus ?? '') || /ROLLBACK|DELETE/.test(stack.StackStatus ?? '')) {
+        if (!USABLE_STACK_STATUSES.includes(stack.StackStatus ?? '')) {
           throw new TargetError(`stack ${name} is ${stack.StackStatus}: deploy it first (npx cdk deploy ${stackName})`);
         }
         return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]));

@@ -21,6 +21,11 @@ export interface DemoOptions {
   readonly patterns?: readonly string[];
   /** Where each line goes. */
   readonly log: (line: string) => void;
+  /**
+   * Ctrl-C: once aborted, no further pattern starts (the running scenario stops between steps and
+   * cleans up when its run is interruptible, see `withInterruption`).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs the demo; resolves to the exit code (0 every scenario passed, 1 one failed). */
@@ -41,6 +46,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     for (const [i, scenario] of scenarios.entries()) {
+      if (options.signal?.aborted) {
+        log(
+          `\ninterrupted: ${scenarios
+            .slice(i)
+            .map((s) => s.pattern)
+            .join(', ')} not started`,
+        );
+        break;
+      }
       const progress = `[${i + 1}/${scenarios.length}] ${scenario.pattern}`;
       log(`\n${progress}: ${scenario.description}`);
       const result = await scenario.run(localTarget(runtime, { retryDelaySeconds: RETRY_DELAY_SECONDS }), { report: log });

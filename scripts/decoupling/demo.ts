@@ -10,6 +10,6 @@ import { type CliIo, EXIT } from './io';
  */
 export async function demoCommand(options: { patterns: readonly string[] }, io: CliIo): Promise<number> {
   const patterns = options.patterns.map(knownPattern);
-  const code = await withInterruption(io.signal, () => runDemo({ patterns, log: (line) => io.out.write(`${line}\n`) }));
+  const code = await withInterruption(io.signal, () => runDemo({ patterns, log: (line) => io.out.write(`${line}\n`), signal: io.signal }));
   return io.signal?.aborted ? EXIT.interrupted : code;
 }

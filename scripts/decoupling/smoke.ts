@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { awsTarget, describeAwsError, TargetError } from '../../local/target';
+import { awsTarget, describeAwsError, TargetError, USABLE_STACK_STATUSES } from '../../local/target';
 import { SCENARIOS, type ScenarioResult } from '../../scenarios';
 import { knownPattern } from './diagram';
 import { CliError, type CliIo, EXIT } from './io';
@@ -79,15 +79,6 @@ export async function smokeCommand(options: SmokeOptions, io: CliIo): Promise<nu
   if (!result.error) return EXIT.ok;
   return result.error.startsWith(`${TargetError.name}:`) || result.error.startsWith('TargetError') ? EXIT.target : EXIT.failed;
 }
-
-/** The states in which a stack's resources are all in place and usable (a rolled-back update keeps the previous ones). */
-export const USABLE_STACK_STATUSES: readonly string[] = [
-  'CREATE_COMPLETE',
-  'UPDATE_COMPLETE',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_COMPLETE',
-];
 
 /** Why a stack in `status` cannot be smoke-tested, in a few words with what to do; undefined when it can. */
 export function stackStatusProblem(status: string, stackId: string): string | undefined {

@@ -1,4 +1,6 @@
-import { awsTarget, describeAwsError, requireOutput, TargetError } from '../../local/target';
+import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { awsTarget, describeAwsError, requireOutput, TargetError, USABLE_STACK_STATUSES } from '../../local/target';
 import { parseArgs } from '../../scripts/scenario';
 
 describe('npm run scenario arguments', () => {
@@ -62,4 +64,35 @@ describe('a deployed stack that cannot be reached says why in one line', () => {
       process.env = saved;
     }
   });
+});
+
+describe('the aws target reads outputs only from a usable stack', () => {
+  // Mocked only here: the tests above reach the real client's credential chain.
+  let cloudformation: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    cloudformation = mockClient(CloudFormationClient);
+  });
+  afterEach(() => cloudformation.reset());
+  afterAll(() => cloudformation.restore());
+  const stackIn = (StackStatus: StackStatus) =>
+    cloudformation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackName: 'Decoupling-SqsDlq', StackStatus, CreationTime: new Date(0), Outputs: [{ OutputKey: 'QueueUrl', OutputValue: 'q' }] },
+      ],
+    });
+
+  test.each(USABLE_STACK_STATUSES)('%s: its outputs', async (status) => {
+    stackIn(status as StackStatus);
+    await expect(awsTarget({ region: 'eu-west-1' }).outputs('Decoupling-SqsDlq')).resolves.toEqual({ QueueUrl: 'q' });
+  });
+
+  test.each(['ROLLBACK_COMPLETE', 'UPDATE_IN_PROGRESS', 'DELETE_COMPLETE', 'UPDATE_ROLLBACK_FAILED'])(
+    '%s: refused with the state',
+    async (status) => {
+      stackIn(status as StackStatus);
+      await expect(awsTarget({ region: 'eu-west-1' }).outputs('Decoupling-SqsDlq')).rejects.toThrow(
+        `stack Decoupling-SqsDlq is ${status}: deploy it first (npx cdk deploy Decoupling-SqsDlq)`,
+      );
+    },
+  );
 });
