@@ -23,23 +23,42 @@ const management = new ApiGatewayManagementApiClient({ endpoint: requireEnv('CON
 
 const encoder = new TextEncoder();
 
-/** Sends a frame to one connection; false when the connection is gone (410), which is then forgotten. */
-async function post(connectionId: string, frame: unknown): Promise<boolean> {
+/** What became of one frame: sent, the connection gone (410, then forgotten), or another failure of that send. */
+type Outcome = 'delivered' | 'gone' | 'failed';
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * Sends a frame to one connection. A connection that is gone (410) is forgotten; any other failure
+ * (throttling, a 5xx, a network error) is logged for that connection only, so that it never stops a
+ * broadcast to the others.
+ */
+async function post(connectionId: string, frame: unknown): Promise<Outcome> {
   try {
     await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(frame)) }));
-    return true;
+    return 'delivered';
   } catch (error) {
-    if (!(error instanceof GoneException) && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 410)
-      throw error;
+    if (!(error instanceof GoneException) && statusOf(error) !== 410) {
+      logger.error('send failed', { connectionId, status: statusOf(error), error: error as Error });
+      return 'failed';
+    }
+  }
+  try {
     await connections.remove(connectionId);
     logger.info('stale connection removed', { connectionId });
-    return false;
+  } catch (error) {
+    // Not forgotten now: the next broadcast gets 410 again and retries, or the item's TTL ends it.
+    logger.error('stale connection not removed', { connectionId, error: error as Error });
   }
+  return 'gone';
 }
 
 /**
  * The `sendMessage` route: validates the frame, then broadcasts it to every open connection through
  * the stage's connection management API; a connection that is gone (410) is removed from the table.
+ * A send that fails otherwise is logged and counted, and the broadcast goes on to every other
+ * connection: the response and the `broadcast` log line (whose `failed` field the stack's metric
+ * filter and alarm read) say how many were delivered, gone and failed.
  * A bad frame is answered to its sender only, naming the fields.
  */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2, context: Context): Promise<APIGatewayProxyResult> => {
@@ -52,12 +71,8 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2, context: C
     return { statusCode: 400, body: result.reason };
   }
   const frame = { type: 'message', from: sender, message: result.data.message, sentAt: new Date().toISOString() };
-  let delivered = 0;
-  let gone = 0;
-  for await (const connectionId of connections.all()) {
-    if (await post(connectionId, frame)) delivered++;
-    else gone++;
-  }
-  logger.info('broadcast', { connectionId: sender, delivered, gone });
-  return { statusCode: 200, body: JSON.stringify({ delivered, gone }) };
+  const counts: Record<Outcome, number> = { delivered: 0, gone: 0, failed: 0 };
+  for await (const connectionId of connections.all()) counts[await post(connectionId, frame)]++;
+  logger.info('broadcast', { connectionId: sender, ...counts });
+  return { statusCode: 200, body: JSON.stringify(counts) };
 };

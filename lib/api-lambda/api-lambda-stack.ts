@@ -43,6 +43,11 @@ export interface ApiLambdaStackProps extends StackProps {
    */
   readonly vpcEndpoint?: ec2.IInterfaceVpcEndpoint;
   /**
+   * The VPC a private REST API's interface endpoint is created in, when no `vpcEndpoint` is given.
+   * @default - a new VPC with isolated subnets only
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
    * Custom domain of the REST API (with `hostedZoneId`).
    * @default - no custom domain
    */
@@ -59,7 +64,7 @@ export interface ApiLambdaStackProps extends StackProps {
   readonly allowedClients?: readonly string[];
   /**
    * How long API Gateway caches a Lambda authorizer decision per client id.
-   * @default Duration.minutes(5)
+   * @default Duration.seconds(300), API Gateway's default
    */
   readonly authorizerCacheTtl?: Duration;
   /**
@@ -127,7 +132,8 @@ export class ApiLambdaStack extends Stack {
     const removalPolicy = settings.removalPolicy;
     const logRetention = settings.logRetention;
     const allowedClients = props.allowedClients ?? ['quotes-demo'];
-    const authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.minutes(5);
+    // API Gateway's own default (300 s), which the guide's limits table states as this pattern's too.
+    const authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(APIGATEWAY.defaultAuthorizerCacheSeconds);
     const integrationTimeout = props.integrationTimeout ?? Duration.seconds(10);
     this.validate(props, allowedClients, authorizerCacheTtl, integrationTimeout);
 
@@ -194,6 +200,7 @@ export class ApiLambdaStack extends Stack {
     this.rest = new RestFrontDoor(this, 'Rest', {
       endpointType: props.endpointType,
       vpcEndpoint: props.vpcEndpoint,
+      vpc: props.vpc,
       methodThrottles: { '/quotes/GET': LIST_THROTTLE, '/quotes/POST': CREATE_THROTTLE },
       cloudWatchRole: this.cloudWatchRole.resource,
       webAcl: this.webAcl,

@@ -4,6 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from '../shared/handler-function';
 import { acknowledge } from '../shared/nag';
+import { nagEnv } from './nag-env';
 
 /** Props of {@link ApiGatewayCloudWatchRole}. */
 export interface ApiGatewayCloudWatchRoleProps {
@@ -39,6 +40,7 @@ export class ApiGatewayCloudWatchRole extends Construct {
   public constructor(scope: Construct, id: string, props: ApiGatewayCloudWatchRoleProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
+    const env = nagEnv(this);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
@@ -70,7 +72,7 @@ export class ApiGatewayCloudWatchRole extends Construct {
     this.role.applyRemovalPolicy(RemovalPolicy.RETAIN);
     acknowledge(
       this.role,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      `AwsSolutions-IAM5[Resource::arn:${env.partition}:logs:${env.region}:${env.account}:log-group:*]`,
       "The role is the region's API Gateway logging role, shared by every REST and WebSocket API of the account; API Gateway names the execution log groups itself (API-Gateway-Execution-Logs_<api>/<stage>), so the role cannot be scoped to this stack's groups.",
     );
 
@@ -99,7 +101,7 @@ export class ApiGatewayCloudWatchRole extends Construct {
     );
     acknowledge(
       this.handler.executionRole.node.findChild('DefaultPolicy'),
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+      `AwsSolutions-IAM5[Resource::arn:${env.partition}:iam::${env.account}:role/*]`,
       'iam:GetRole (read only) on any role: the function checks whether the role the account setting names still exists, and that role can be any role of the account.',
     );
     acknowledge(

@@ -46,6 +46,9 @@ export interface HttpRouteOptions {
   readonly throttle?: Throttle;
 }
 
+/** Per-route CloudWatch metrics, on the stage default and on every route with settings of its own. */
+const HTTP_DETAILED_METRICS = true;
+
 /** The access log line of an HTTP API: one JSON object per request. */
 export const HTTP_ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   JSON.stringify({
@@ -97,7 +100,7 @@ export class HttpFrontDoor extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: this.throttle,
-      detailedMetricsEnabled: true,
+      detailedMetricsEnabled: HTTP_DETAILED_METRICS,
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogs), format: HTTP_ACCESS_LOG_FORMAT },
     });
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
@@ -108,9 +111,10 @@ export class HttpFrontDoor extends Construct {
           Object.keys(this.routeThrottles).length === 0
             ? undefined
             : Object.fromEntries(
+                // A route's settings replace the stage default for that route: repeat detailed metrics with its throttling.
                 Object.entries(this.routeThrottles).map(([key, t]) => [
                   key,
-                  { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+                  { DetailedMetricsEnabled: HTTP_DETAILED_METRICS, ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
                 ]),
               ),
       }),
@@ -137,11 +141,13 @@ export class HttpFrontDoor extends Construct {
     integration: apigwv2.HttpRouteIntegration,
     options: HttpRouteOptions = {},
   ): apigwv2.HttpRoute {
-    const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: options.authorizer });
     const routeKey = `${method} ${path}`;
+    if (options.throttle) guardThrottle(this, `routeThrottle[${routeKey}]`, options.throttle);
+    const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: options.authorizer });
     if (options.throttle) {
-      guardThrottle(this, `routeThrottle[${routeKey}]`, options.throttle);
       this.routeThrottles[routeKey] = options.throttle;
+      // CloudFormation refuses RouteSettings that name a route which does not exist yet.
+      this.stage.node.addDependency(route);
     }
     if (!options.authorizer) {
       acknowledge(

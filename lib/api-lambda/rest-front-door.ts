@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -90,6 +90,9 @@ export interface RestFrontDoorProps {
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** The address range of the VPC a private API's endpoint is created in, when none is given. */
+export const PRIVATE_API_VPC_CIDR = '10.0.0.0/16';
 
 /** Execution logs at ERROR without request or response bodies, and detailed metrics, for every method. */
 const STAGE_METHOD_SETTINGS = { metricsEnabled: true, loggingLevel: apigw.MethodLoggingLevel.ERROR, dataTraceEnabled: false };
@@ -248,7 +251,7 @@ export class RestFrontDoor extends Construct {
       throw new PropError(
         this,
         props.vpcEndpoint ? 'vpcEndpoint' : 'vpc',
-        `applies to private APIs only, not to a ${this.endpointType} one`,
+        `applies to private APIs only, and endpointType is ${this.endpointType}`,
       );
     }
     const throttles: Array<[string, Throttle]> = [
@@ -273,6 +276,7 @@ export class RestFrontDoor extends Construct {
     const network =
       vpc ??
       new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(PRIVATE_API_VPC_CIDR),
         maxAzs: 2,
         natGateways: 0,
         subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
@@ -285,10 +289,27 @@ export class RestFrontDoor extends Construct {
           },
         },
       });
+    // The VPC's own range, written out when this construct made the VPC (a given VPC's may be a token).
+    const cidr = vpc ? vpc.vpcCidrBlock : PRIVATE_API_VPC_CIDR;
+    const securityGroup = new ec2.SecurityGroup(this, 'ExecuteApiEndpointSecurityGroup', {
+      vpc: network,
+      description: 'execute-api interface endpoint: HTTPS from the VPC only, nothing outbound',
+      allowAllOutbound: false,
+    });
+    securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(APIGATEWAY.httpsPort), 'HTTPS to the private API from the VPC');
+    if (Token.isUnresolved(cidr)) {
+      acknowledge(
+        securityGroup,
+        'AwsSolutions-EC23',
+        "The only ingress rule admits TCP 443 from the given VPC's own CIDR block (a deploy-time value cdk-nag cannot read), never 0.0.0.0/0 or ::/0.",
+      );
+    }
     return new ec2.InterfaceVpcEndpoint(this, 'ExecuteApiEndpoint', {
       vpc: network,
       service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
       privateDnsEnabled: true,
+      open: false,
+      securityGroups: [securityGroup],
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     });
   }

@@ -11,6 +11,7 @@ import { thresholdAlarm } from '../shared/alarms';
 import { HandlerFunction } from '../shared/handler-function';
 import { acknowledge } from '../shared/nag';
 import { SecureTable } from '../shared/secure-table';
+import { nagEnv } from './nag-env';
 import { guardThrottle, type Throttle } from './throttle';
 
 /** Props of {@link WebSocketNotifications}. */
@@ -143,9 +144,10 @@ export class WebSocketNotifications extends Construct {
     if (props.cloudWatchRole) this.stage.node.addDependency(props.cloudWatchRole);
     this.messageHandler.addEnvironment('CONNECTIONS_URL', this.stage.callbackUrl);
     this.stage.grantManagementApiAccess(this.messageHandler);
+    const env = nagEnv(this);
     acknowledge(
       this.messageHandler.executionRole.node.findChild('DefaultPolicy'),
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement)}>/${this.stage.stageName}/*/@connections/*]`,
+      `AwsSolutions-IAM5[Resource::arn:${env.partition}:execute-api:${env.region}:${env.account}:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement)}>/${this.stage.stageName}/*/@connections/*]`,
       'execute-api:ManageConnections on the @connections of this API stage only; connection ids are assigned by API Gateway at $connect, so they cannot be named in advance.',
     );
 
@@ -167,6 +169,34 @@ export class WebSocketNotifications extends Construct {
       thresholdAlarm(this, 'ExecutionErrorAlarm', {
         description: 'API Gateway failed to run WebSocket routes',
         metric: metric('ExecutionError'),
+        threshold: 5,
+        action: props.alarmAction,
+      }),
+    );
+
+    // A send that fails (other than 410 Gone) does not fail the broadcast: the handler counts it in the
+    // `failed` field of its `broadcast` log line, which this filter turns into a metric per function.
+    const failedSends = { namespace: 'DecouplingPatterns/WebSocket', metricName: 'FailedSends' };
+    this.messageHandler.functionLogGroup.addMetricFilter('FailedSendsFilter', {
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'broadcast'),
+        logs.FilterPattern.numberValue('$.failed', '>', 0),
+      ),
+      metricNamespace: failedSends.namespace,
+      metricName: failedSends.metricName,
+      metricValue: '$.failed',
+      dimensions: { FunctionName: '$.function_name' },
+    });
+    this.alarms.push(
+      thresholdAlarm(this, 'FailedSendsAlarm', {
+        description:
+          'WebSocket broadcasts could not send 5 or more frames to open connections in 5 minutes (not 410 Gone: throttling or errors)',
+        metric: new cloudwatch.Metric({
+          ...failedSends,
+          dimensionsMap: { FunctionName: this.messageHandler.functionName },
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
         threshold: 5,
         action: props.alarmAction,
       }),

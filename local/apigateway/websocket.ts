@@ -200,10 +200,11 @@ export class WebSocketGateway {
         return {
           status: 200,
           headers: { 'content-type': 'application/json' },
+          // The wire names of the GetConnection response (the SDK maps them to ConnectedAt, Identity...).
           body: JSON.stringify({
-            ConnectedAt: new Date(connection.connectedAt).toISOString(),
-            Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
-            LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+            connectedAt: new Date(connection.connectedAt).toISOString(),
+            identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+            lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
           }),
         };
       case 'DELETE':

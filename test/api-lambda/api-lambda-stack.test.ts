@@ -1,8 +1,6 @@
-import { App, Duration, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ApiLambdaStack, RegionalWebAcl, RestFrontDoor } from '../../lib/api-lambda';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { STACK_IDS } from '../../lib/app';
-import { appTemplate, errorOf, NO_BUNDLING, settings, testStack } from '../helpers';
+import { appTemplate } from '../helpers';
 
 const ID = STACK_IDS.apiLambda;
 
@@ -245,9 +243,18 @@ describe('Decoupling-ApiLambda, sandbox profile', () => {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DetailedMetricsEnabled: true }),
-      RouteSettings: { 'POST /quotes': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } },
+      // A route's settings replace the stage default for that route: detailed metrics are repeated with the throttling.
+      RouteSettings: { 'POST /quotes': { DetailedMetricsEnabled: true, ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HttpAccessLogs'), 'Arn'] }, Format: Match.anyValue() },
     });
+    // CloudFormation refuses RouteSettings naming a route not created yet: the stage waits for every route it names.
+    const routeIds = Object.fromEntries(
+      Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).map(([id, r]) => [r.Properties.RouteKey as string, id]),
+    );
+    const [httpStage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { StageName: '$default' } }));
+    const named = Object.keys(httpStage.Properties.RouteSettings);
+    expect(named).toEqual(['POST /quotes']);
+    expect(httpStage.DependsOn).toEqual(expect.arrayContaining(named.map((key) => routeIds[key])));
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
@@ -269,6 +276,26 @@ describe('Decoupling-ApiLambda, sandbox profile', () => {
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'execute-api:ManageConnections' })]) },
+    });
+    // A failed send does not end a broadcast: the count in its log line becomes a metric per function, with an alarm.
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('^WebSocketMessageLogGroup') },
+      FilterPattern: '{ ($.message = "broadcast") && ($.failed > 0) }',
+      MetricTransformations: [
+        {
+          MetricNamespace: 'DecouplingPatterns/WebSocket',
+          MetricName: 'FailedSends',
+          MetricValue: '$.failed',
+          Dimensions: [{ Key: 'FunctionName', Value: '$.function_name' }],
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'DecouplingPatterns/WebSocket',
+      MetricName: 'FailedSends',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^WebSocketMessage[0-9A-F]{8}$') } }],
+      Statistic: 'Sum',
+      Threshold: 5,
     });
   });
 
@@ -308,159 +335,5 @@ describe('Decoupling-ApiLambda, sandbox profile', () => {
     );
     template.resourceCountIs('AWS::ApiGateway::DomainName', 0);
     template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
-  });
-});
-
-/** Only this pattern's stack, with the props the app would pass for the context (fewer stacks to build). */
-function stackTemplate(props: Partial<ConstructorParameters<typeof ApiLambdaStack>[2]> = {}): Template {
-  return Template.fromStack(new ApiLambdaStack(new App({ context: NO_BUNDLING }), ID, { settings: settings(), ...props }));
-}
-
-describe('endpoint types and the custom domain', () => {
-  test('edge-optimized', () => {
-    stackTemplate({ endpointType: 'edge' }).hasResourceProperties('AWS::ApiGateway::RestApi', {
-      EndpointConfiguration: { Types: ['EDGE'] },
-    });
-  });
-
-  test('private: an execute-api interface endpoint and a resource policy limiting the API to it', () => {
-    const template = stackTemplate({ endpointType: 'private' });
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
-    expect(JSON.stringify(Object.values(template.findResources('AWS::EC2::VPCEndpoint'))[0].Properties.ServiceName)).toContain(
-      '.execute-api',
-    );
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
-      EndpointConfiguration: { Types: ['PRIVATE'], VpcEndpointIds: [{ Ref: Match.stringLikeRegexp('ExecuteApiEndpoint') }] },
-      Policy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'execute-api:Invoke',
-            Condition: { StringNotEquals: { 'aws:SourceVpce': [{ Ref: Match.stringLikeRegexp('ExecuteApiEndpoint') }] } },
-          }),
-        ]),
-      },
-    });
-  });
-
-  test('a custom domain: DNS-validated certificate, TLS 1.2, base path v1 to the stage, alias record', () => {
-    const template = stackTemplate({ domainName: 'api.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' });
-    template.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'api.example.com', ValidationMethod: 'DNS' });
-    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
-      DomainName: 'api.example.com',
-      SecurityPolicy: 'TLS_1_2',
-      EndpointConfiguration: { Types: ['REGIONAL'] },
-    });
-    template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', {
-      BasePath: 'v1',
-      Stage: { Ref: Match.stringLikeRegexp('^RestApiDeploymentStagev1') },
-    });
-    template.hasResourceProperties('AWS::Route53::RecordSet', {
-      Name: 'api.example.com.',
-      Type: 'A',
-      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
-    });
-    expect(template.findOutputs('CustomDomainUrl').CustomDomainUrl.Value).toEqual({
-      'Fn::Join': ['', ['https://', { Ref: expect.stringMatching(/DomainName/) }, '/v1/']],
-    });
-  });
-
-  test.each([
-    [{ apiEndpointType: 'public' }, 'Invalid context apiEndpointType="public": allowed regional | edge | private (default regional)'],
-    [
-      { apiDomainName: 'API.example.com', apiHostedZoneId: 'Z1' },
-      'Invalid context apiDomainName="API.example.com": allowed a lower-case domain name such as api.example.com, or unset',
-    ],
-    [
-      { apiDomainName: 'api.example.com' },
-      'Invalid context apiHostedZoneId=undefined: allowed a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or unset; it is required with apiDomainName',
-    ],
-    [
-      { apiHostedZoneId: 'Zabc' },
-      'Invalid context apiHostedZoneId="Zabc": allowed a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or unset',
-    ],
-  ])('bad context %j', (context, message) => {
-    expect(() => appTemplate(ID, context)).toThrow(message);
-  });
-});
-
-describe('guards', () => {
-  const stack = () => testStack();
-  test.each([
-    [
-      { throttle: { rateLimit: 10_001, burstLimit: 10 } },
-      'Test/Rest: throttle.rateLimit = 10001 requests/s is out of range: allowed 0 to 10000 requests/s (API Gateway quotas, account throttle)',
-    ],
-    [
-      { throttle: { rateLimit: 10, burstLimit: 5001 } },
-      'Test/Rest: throttle.burstLimit = 5001 requests is out of range: allowed 0 to 5000 requests (API Gateway quotas, account throttle)',
-    ],
-    [
-      { methodThrottles: { '/quotes/GET': { rateLimit: -1, burstLimit: 1 } } },
-      'Test/Rest: methodThrottles[/quotes/GET].rateLimit = -1 requests/s is out of range',
-    ],
-    [
-      { methodThrottles: { 'quotes GET': { rateLimit: 1, burstLimit: 1 } } },
-      'Test/Rest: methodThrottles key "quotes GET" is not /<resource path>/<HTTP method>, for example /quotes/GET',
-    ],
-    [{ dailyQuota: 0 }, 'Test/Rest: dailyQuota = 0 requests is out of range: allowed 1 to 2147483647 requests'],
-    [{ stageName: 'v 1' }, 'Test/Rest: stageName = "v 1": allowed letters, digits, - and _, at most 128 characters'],
-    [{ endpointType: 'regional' as const, vpc: {} as never }, 'Test/Rest: vpc applies to private APIs only, not to a regional one'],
-  ])('RestFrontDoor %j', (props, message) => {
-    expect(errorOf(() => new RestFrontDoor(stack(), 'Rest', props))).toContain(message);
-  });
-
-  test.each([
-    [
-      { rateLimit: 9 },
-      'Test/WebAcl: rateLimit = 9 requests is out of range: allowed 10 to 2000000000 requests (AWS WAF rate-based rule statement)',
-    ],
-    [{ rateWindowSeconds: 30 }, 'Test/WebAcl: rateWindowSeconds = 30 s is not an AWS WAF evaluation window: allowed 60, 120, 300, 600 s'],
-  ])('RegionalWebAcl %j', (props, message) => {
-    expect(errorOf(() => new RegionalWebAcl(stack(), 'WebAcl', props))).toBe(message);
-  });
-
-  const app = () => new App({ context: NO_BUNDLING });
-  test.each([
-    [
-      { authorizerCacheTtl: Duration.hours(2) },
-      'Api: authorizerCacheTtl = 7200 s is out of range: allowed 0 to 3600 s (API Gateway Lambda authorizers)',
-    ],
-    [
-      { integrationTimeout: Duration.seconds(30) },
-      'Api: integrationTimeout = 30000 ms is out of range: allowed 50 to 29000 ms (API Gateway quotas, integration timeout)',
-    ],
-    [
-      { allowedClients: ['ok', 'not ok'] },
-      'Api: allowedClients = ["ok","not ok"]: give at least one id of letters, digits, _ or -, at most 64 characters',
-    ],
-    [{ domainName: 'api.example.com' }, 'Api: hostedZoneId is missing: a custom domain needs both domainName and hostedZoneId'],
-    [
-      { endpointType: 'edge' as const, domainName: 'api.example.com', hostedZoneId: 'Z1' },
-      "Api/CustomDomain: endpointType = edge needs the certificate in us-east-1, and this stack's region is not set (environment-agnostic): deploy it with env region us-east-1, or use a regional endpoint",
-    ],
-    [
-      { endpointType: 'private' as const, domainName: 'api.example.com', hostedZoneId: 'Z1' },
-      'Api/CustomDomain: endpointType = private: a private API cannot have this public custom domain; use regional or edge',
-    ],
-  ])('ApiLambdaStack %j', (props, message) => {
-    expect(errorOf(() => new ApiLambdaStack(app(), 'Api', { settings: settings(), ...props }))).toBe(message);
-  });
-
-  test('an edge-optimized custom domain is accepted in us-east-1', () => {
-    const stack = new ApiLambdaStack(app(), 'Api', {
-      settings: settings(),
-      endpointType: 'edge',
-      domainName: 'api.example.com',
-      hostedZoneId: 'Z1',
-      env: { account: '111111111111', region: 'us-east-1' },
-    });
-    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::DomainName', { EndpointConfiguration: { Types: ['EDGE'] } });
-  });
-
-  test('a construct without a web ACL still builds (the stack adds one)', () => {
-    const s: Stack = stack();
-    new RestFrontDoor(s, 'Rest').api.root.addMethod('GET');
-    Template.fromStack(s).resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
   });
 });

@@ -28,8 +28,19 @@ import { handler as connect } from '../../lambda/api-lambda/ws-connect';
 import { handler as disconnect } from '../../lambda/api-lambda/ws-disconnect';
 import { handler as message } from '../../lambda/api-lambda/ws-message';
 
+/** The handlers' structured log lines of the current test (captured from the console, not printed). */
+const logged: Array<Record<string, unknown>> = [];
+beforeAll(() => {
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    jest.spyOn(console, level).mockImplementation((...line: unknown[]) => {
+      logged.push(JSON.parse(String(line[0])));
+    });
+  }
+});
+
 beforeEach(() => {
   for (const mock of [dynamo, management, apigateway, iam]) mock.reset();
+  logged.length = 0;
 });
 
 /** A REST (payload 1.0) event. */
@@ -192,7 +203,7 @@ describe('WebSocket handlers', () => {
       .on(PostToConnectionCommand, { ConnectionId: 'gone' })
       .rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
     const result = await message(ws('sendMessage', JSON.stringify({ action: 'sendMessage', message: 'hi' })), context);
-    expect(JSON.parse(String(result.body))).toEqual({ delivered: 2, gone: 1 });
+    expect(JSON.parse(String(result.body))).toEqual({ delivered: 2, gone: 1, failed: 0 });
     const frame = JSON.parse(
       new TextDecoder().decode(management.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array),
     );
@@ -200,15 +211,56 @@ describe('WebSocket handlers', () => {
     expect(dynamo.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key)).toEqual([{ connectionId: { S: 'gone' } }]);
   });
 
-  test('a bad frame is answered to its sender only, naming the field; other errors of the management API are not swallowed', async () => {
+  test('a bad frame is answered to its sender only, naming the field', async () => {
     management.on(PostToConnectionCommand).resolves({});
     const result = await message(ws('sendMessage', JSON.stringify({ action: 'sendMessage' })), context);
     expect(result.statusCode).toBe(400);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId)).toEqual(['c1']);
     expect(String(result.body)).toContain('message');
-    dynamo.on(ScanCommand).resolves({ Items: [{ connectionId: { S: 'c1' } }] });
-    management.on(PostToConnectionCommand).rejects(Object.assign(new Error('throttled'), { $metadata: { httpStatusCode: 429 } }));
-    await expect(message(ws('sendMessage', JSON.stringify({ action: 'sendMessage', message: 'x' })), context)).rejects.toThrow('throttled');
+  });
+
+  test('a send that fails (not 410) is logged and counted, and every other connection still receives the frame', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: ['c1', 'c2', 'broken', 'c3', 'c4'].map((id) => ({ connectionId: { S: id } })),
+    });
+    management.on(PostToConnectionCommand).resolves({});
+    management
+      .on(PostToConnectionCommand, { ConnectionId: 'broken' })
+      .rejects(Object.assign(new Error('throttled'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } }));
+    const result = await message(ws('sendMessage', JSON.stringify({ action: 'sendMessage', message: 'x' })), context);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(String(result.body))).toEqual({ delivered: 4, gone: 0, failed: 1 });
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId)).toEqual([
+      'c1',
+      'c2',
+      'broken',
+      'c3',
+      'c4',
+    ]);
+    // A failed send is not a stale connection: it stays in the table.
+    expect(dynamo.commandCalls(DeleteItemCommand)).toHaveLength(0);
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'ERROR', message: 'send failed', connectionId: 'broken', status: 429 }),
+        // The stack's metric filter reads `failed` from this line.
+        expect.objectContaining({ level: 'INFO', message: 'broadcast', connectionId: 'c1', delivered: 4, gone: 0, failed: 1 }),
+      ]),
+    );
+  });
+
+  test('a stale connection whose removal fails is logged and the broadcast goes on', async () => {
+    dynamo.on(ScanCommand).resolves({ Items: ['gone', 'c2'].map((id) => ({ connectionId: { S: id } })) });
+    dynamo.on(DeleteItemCommand).rejects(new Error('ProvisionedThroughputExceeded'));
+    management.on(PostToConnectionCommand).resolves({});
+    management
+      .on(PostToConnectionCommand, { ConnectionId: 'gone' })
+      .rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
+    const result = await message(ws('sendMessage', JSON.stringify({ action: 'sendMessage', message: 'x' })), context);
+    expect(JSON.parse(String(result.body))).toEqual({ delivered: 1, gone: 1, failed: 0 });
+    expect(management.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId)).toEqual(['gone', 'c2']);
+    expect(logged).toEqual(
+      expect.arrayContaining([expect.objectContaining({ level: 'ERROR', message: 'stale connection not removed', connectionId: 'gone' })]),
+    );
   });
 });
 

@@ -39,6 +39,8 @@ export const APIGATEWAY = {
   /** The evaluation windows a rate-based rule accepts, in seconds (300 by default). */
   wafRateWindowsSeconds: [60, 120, 300, 600],
   defaultWafRateWindowSeconds: 300,
+  /** A private API's interface VPC endpoint (execute-api) answers HTTPS only. */
+  httpsPort: 443,
 } as const satisfies Record<string, number | Range | readonly number[]>;
 
 /** The API front door guide's limits table. */
@@ -85,7 +87,7 @@ export const APIGATEWAY_SETTINGS: readonly DocumentedSetting[] = [
     prop: 'authorizerCacheTtl',
     allowed: APIGATEWAY.authorizerCacheSeconds,
     serviceDefault: APIGATEWAY.defaultAuthorizerCacheSeconds,
-    projectDefault: 0,
+    projectDefault: APIGATEWAY.defaultAuthorizerCacheSeconds,
     citation: 'API Gateway Developer Guide, "Use API Gateway Lambda authorizers"',
   },
   {
