@@ -254,6 +254,9 @@ export class RestFrontDoor extends Construct {
         `applies to private APIs only, and endpointType is ${this.endpointType}`,
       );
     }
+    if (props.vpcEndpoint && props.vpc) {
+      throw new PropError(this, 'vpc', "and vpcEndpoint are both given: the endpoint's own VPC is used; give only one");
+    }
     const throttles: Array<[string, Throttle]> = [
       ['throttle', this.throttle],
       ['usagePlanThrottle', usagePlanThrottle],

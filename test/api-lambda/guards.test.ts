@@ -45,6 +45,10 @@ describe('guards', () => {
     ],
     [{ endpointType: 'public' as never }, 'Test/Rest: endpointType = "public" is not one of regional, edge, private'],
     [
+      { endpointType: 'private' as const, vpc: {} as never, vpcEndpoint: {} as never },
+      "Test/Rest: vpc and vpcEndpoint are both given: the endpoint's own VPC is used; give only one",
+    ],
+    [
       { usagePlanThrottle: { rateLimit: 50, burstLimit: 1.5 } },
       'Test/Rest: usagePlanThrottle.burstLimit = 1.5 must be a whole number of requests',
     ],
