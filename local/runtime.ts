@@ -48,6 +48,12 @@ export interface LocalRuntimeOptions {
    * @default 5
    */
   readonly defaultMaxConcurrency?: number;
+  /**
+   * Runs scheduled work on its schedule once every stack is wired: Active scheduled AppFlow flows
+   * with a `rate()` expression run at start and then at each interval, as after activation on AWS.
+   * @default false - scheduled flows never run (StartFlow only activates them)
+   */
+  readonly runSchedules?: boolean;
   /** Receives every line a function logs. */
   readonly onLog?: (functionName: string, line: string) => void;
   /** Receives background errors (a poller that could not reach the emulator). */
@@ -187,6 +193,7 @@ class Core {
       settings: {
         retryDelaySeconds: options.retryDelaySeconds ?? 0,
         defaultMaxConcurrency: options.defaultMaxConcurrency ?? 5,
+        runSchedules: options.runSchedules ?? false,
         onLog: options.onLog,
         onError: options.onError,
       },

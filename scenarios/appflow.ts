@@ -30,21 +30,6 @@ export interface AppFlowScenarioOptions {
    * @default 'Decoupling-AppFlow'
    */
   readonly stackName?: string;
-  /**
-   * Check that the failed run's end-of-run report reaches the failed-runs queue through EventBridge.
-   * @default - on AWS, and locally when the runtime has an EventBridge (`events`) service
-   */
-  readonly checkRunNotifications?: boolean;
-}
-
-/** Whether the target serves EventBridge (locally: once the runtime has an events service). */
-function servesEvents(target: Target): boolean {
-  try {
-    target.clientConfig('events');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Where the scenario's runs take longest: an AppFlow run on AWS takes about a minute to start. */
@@ -76,7 +61,6 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
   const appflow = new AppflowClient(target.clientConfig('appflow'));
   const s3 = new S3Client(target.clientConfig('s3'));
   const sqs = new SQSClient(target.clientConfig('sqs'));
-  const checkNotifications = options.checkRunNotifications ?? (target.name === 'aws' || servesEvents(target));
   try {
     const outputs = await target.outputs(stackName);
     const need = (key: string) => requireOutput(outputs, stackName, key);
@@ -219,33 +203,28 @@ export async function runAppFlowScenario(target: Target, options: AppFlowScenari
       return `run ${terminated.executionId}: Error (${terminated.executionResult?.errorInfo?.executionMessage ?? 'no message'}), nothing written`;
     });
 
-    if (checkNotifications) {
-      await run.step('the failed run is reported to the failed-runs queue', async () => {
-        const executionId = terminated?.executionId as string;
-        const report = await eventually(
-          `the end-of-run report of run ${executionId} in the failed-runs queue`,
-          runDeadlineSeconds(target),
-          async () => {
-            const received = await sqs.send(
-              new ReceiveMessageCommand({ QueueUrl: failedRunsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-            );
-            for (const message of received.Messages ?? []) {
-              const event = JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string; detail?: Record<string, string> };
-              if (event.detail?.['execution-id'] !== executionId) continue;
-              await sqs.send(new DeleteMessageCommand({ QueueUrl: failedRunsUrl, ReceiptHandle: message.ReceiptHandle }));
-              return event;
-            }
-            return undefined;
-          },
-        );
-        expectThat(
-          report.detail?.['flow-name'] === flowName,
-          `the report names flow ${report.detail?.['flow-name']}, expected ${flowName}`,
-        );
-        run.counters.deadLettered += 1;
-        return `"${report['detail-type']}" for run ${executionId}: ${report.detail?.status}`;
-      });
-    }
+    await run.step('the failed run is reported to the failed-runs queue', async () => {
+      const executionId = terminated?.executionId as string;
+      const report = await eventually(
+        `the end-of-run report of run ${executionId} in the failed-runs queue`,
+        runDeadlineSeconds(target),
+        async () => {
+          const received = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: failedRunsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          for (const message of received.Messages ?? []) {
+            const event = JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string; detail?: Record<string, string> };
+            if (event.detail?.['execution-id'] !== executionId) continue;
+            await sqs.send(new DeleteMessageCommand({ QueueUrl: failedRunsUrl, ReceiptHandle: message.ReceiptHandle }));
+            return event;
+          }
+          return undefined;
+        },
+      );
+      expectThat(report.detail?.['flow-name'] === flowName, `the report names flow ${report.detail?.['flow-name']}, expected ${flowName}`);
+      run.counters.deadLettered += 1;
+      return `"${report['detail-type']}" for run ${executionId}: ${report.detail?.status}`;
+    });
     return await run.finish();
   } catch (error) {
     return await run.finish(error);

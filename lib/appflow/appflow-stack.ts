@@ -157,7 +157,12 @@ export class AppFlowStack extends Stack {
     }
 
     const flows = [this.orders, this.salesforce, this.slack, this.zendesk].filter((f): f is IngestionFlow => f !== undefined);
-    this.notifications = new FlowRunNotifications(this, 'RunNotifications', { flows, removalPolicy, alarmAction });
+    this.notifications = new FlowRunNotifications(this, 'RunNotifications', {
+      flows,
+      removalPolicy,
+      alarmAction,
+      alarmTopic: this.alarms.topic,
+    });
 
     const outputs: Record<string, string> = {
       AlarmTopicArn: this.alarms.topic.topicArn,

@@ -7,17 +7,16 @@ import { APPFLOW } from '../shared/limits';
 import { CONNECTORS } from './connectors';
 import type { FlowIdentity, IFlowDestination, IFlowSource } from './source';
 
-/** The Amazon S3 actions AppFlow needs on a source bucket (User Guide, "Amazon S3 bucket policies for Amazon AppFlow"). */
-export const S3_SOURCE_ACTIONS = ['s3:GetObject', 's3:ListBucket'] as const;
-/** The Amazon S3 actions AppFlow needs on a destination bucket (same page). */
-export const S3_DESTINATION_ACTIONS = [
-  's3:PutObject',
-  's3:AbortMultipartUpload',
-  's3:ListMultipartUploadParts',
-  's3:ListBucketMultipartUploads',
-  's3:GetBucketAcl',
-  's3:PutObjectAcl',
-] as const;
+/**
+ * The Amazon S3 actions AppFlow needs on a source bucket (User Guide, "Amazon S3 bucket policies for
+ * Amazon AppFlow"), split by the resource each applies to: the bucket, or the objects of the folder.
+ */
+export const S3_SOURCE_ACTIONS = { bucket: ['s3:ListBucket'], objects: ['s3:GetObject'] } as const;
+/** The Amazon S3 actions AppFlow needs on a destination bucket (same page), split the same way. */
+export const S3_DESTINATION_ACTIONS = {
+  bucket: ['s3:ListBucketMultipartUploads', 's3:GetBucketAcl'],
+  objects: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectAcl'],
+} as const;
 
 const APPFLOW_PRINCIPAL = new iam.ServicePrincipal('appflow.amazonaws.com');
 
@@ -43,6 +42,38 @@ function conditions(flow: FlowIdentity): Record<string, Record<string, unknown>>
 
 function sid(flow: FlowIdentity, role: 'Source' | 'Destination', part = ''): string {
   return `AllowAppFlow${role}${part}${flow.scope.node.id.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/**
+ * The two statements of one role: bucket-level actions on the bucket ARN, object-level actions on
+ * the folder's objects, so that neither action is granted on a resource it does not apply to.
+ * `s3:ListBucket` carries no `s3:prefix` condition: AppFlow's documented policy grants it on the
+ * bucket without one, and the prefix AppFlow lists with (when it checks access at flow creation and
+ * at each run) is not documented, so a condition could fail the deployment.
+ */
+function allowBucketAndObjects(
+  bucket: s3.IBucket,
+  flow: FlowIdentity,
+  role: 'Source' | 'Destination',
+  actions: { readonly bucket: readonly string[]; readonly objects: readonly string[] },
+  objects: string,
+): void {
+  for (const [part, statementActions, resource] of [
+    ['Bucket', actions.bucket, bucket.bucketArn],
+    ['Objects', actions.objects, objects],
+  ] as const) {
+    allow(
+      bucket,
+      new iam.PolicyStatement({
+        sid: sid(flow, role, part),
+        principals: [APPFLOW_PRINCIPAL],
+        actions: [...statementActions],
+        resources: [resource],
+        conditions: conditions(flow),
+      }),
+      flow,
+    );
+  }
 }
 
 function allow(bucket: s3.IBucket, statement: iam.PolicyStatement, flow: FlowIdentity): void {
@@ -93,8 +124,8 @@ export interface S3SourceProps {
 }
 
 /**
- * Files under a folder of an Amazon S3 bucket. Binding adds the bucket policy statement AppFlow
- * needs (`s3:GetObject` on the folder, `s3:ListBucket` on the bucket) for this account and flow, and
+ * Files under a folder of an Amazon S3 bucket. Binding adds the bucket policy statements AppFlow
+ * needs (`s3:ListBucket` on the bucket, `s3:GetObject` on the folder's objects) for this account and flow, and
  * the key policy statement (`kms:Decrypt`) when the bucket is encrypted with a key of this stack.
  */
 export class S3Source implements IFlowSource {
@@ -115,17 +146,7 @@ export class S3Source implements IFlowSource {
     if (!Token.isUnresolved(format) && format !== 'CSV' && format !== 'JSON') {
       throw new PropError(flow.scope, 'source.format', `= ${JSON.stringify(format)}: allowed CSV, JSON`);
     }
-    allow(
-      bucket,
-      new iam.PolicyStatement({
-        sid: sid(flow, 'Source'),
-        principals: [APPFLOW_PRINCIPAL],
-        actions: [...S3_SOURCE_ACTIONS],
-        resources: [bucket.bucketArn, bucket.arnForObjects(`${prefix}/*`)],
-        conditions: conditions(flow),
-      }),
-      flow,
-    );
+    allowBucketAndObjects(bucket, flow, 'Source', S3_SOURCE_ACTIONS, bucket.arnForObjects(`${prefix}/*`));
     allowKey(bucket, ['kms:Decrypt'], flow, 'Source');
     return {
       connectorType: this.connector.type,
@@ -192,8 +213,9 @@ export interface S3DestinationProps {
 }
 
 /**
- * A folder of an Amazon S3 bucket. Binding adds the bucket policy statement AppFlow needs (PutObject
- * and the multipart and ACL actions, User Guide "Amazon S3 bucket policies for Amazon AppFlow") for
+ * A folder of an Amazon S3 bucket. Binding adds the bucket policy statements AppFlow needs (the
+ * bucket-level multipart listing and ACL read on the bucket; PutObject and the object-level multipart
+ * and ACL actions on the folder's objects; User Guide "Amazon S3 bucket policies for Amazon AppFlow") for
  * this account and flow, and the key policy statement (`kms:Encrypt`, `kms:GenerateDataKey`) when the
  * bucket is encrypted with a key of this stack.
  */
@@ -224,17 +246,7 @@ export class S3Destination implements IFlowDestination {
       }
     }
     const objects = prefix === '' ? bucket.arnForObjects('*') : bucket.arnForObjects(`${prefix}/*`);
-    allow(
-      bucket,
-      new iam.PolicyStatement({
-        sid: sid(flow, 'Destination'),
-        principals: [APPFLOW_PRINCIPAL],
-        actions: [...S3_DESTINATION_ACTIONS],
-        resources: [bucket.bucketArn, objects],
-        conditions: conditions(flow),
-      }),
-      flow,
-    );
+    allowBucketAndObjects(bucket, flow, 'Destination', S3_DESTINATION_ACTIONS, objects);
     allowKey(bucket, ['kms:Encrypt', 'kms:GenerateDataKey'], flow, 'Destination');
     return {
       connectorType: 'S3',

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { guardDuration, guardRange } from '../shared/guards';
 import { STEP_FUNCTIONS, STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
 import { acknowledgeFunctionQualifiers, at, ddbNumber, ddbString, guardTaskTimeoutCoversFunction, numberAt } from './task-helpers';
-import { type TransientRetry, transientRetryProps } from './transient-retry';
+import { TRANSIENT_ERRORS, type TransientRetry, transientRetryProps } from './transient-retry';
 import { WorkflowStateMachine } from './workflow-state-machine';
 
 /** Props of {@link IngestionWorkflow}. */
@@ -69,15 +69,6 @@ export interface IngestionWorkflowProps {
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
-/** The Lambda errors worth a retry: the service's, not the function's. */
-const LAMBDA_SERVICE_ERRORS = [
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
 /**
  * The sensor-ingestion workflow, an Express state machine (at-least-once, up to 5 minutes, started
  * synchronously with StartSyncExecution):
@@ -116,7 +107,7 @@ export class IngestionWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: timeoutOf,
     })
-      .addRetry(transientRetryProps(this, 'transientRetry', [sfn.Errors.TASKS_FAILED], retry))
+      .addRetry(transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.sqs, retry))
       .next(
         new sfn.Pass(this, 'DescribeRejection', {
           comment: 'Reads the error message out of the function error',
@@ -142,7 +133,7 @@ export class IngestionWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: timeoutOf,
     })
-      .addRetry(transientRetryProps(this, 'transientRetry', [sfn.Errors.TASKS_FAILED], retry))
+      .addRetry(transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.dynamodb, retry))
       .next(new sfn.Succeed(this, 'ReadingStored'));
     const alert = new tasks.SnsPublish(this, 'RaiseAlert', {
       comment: 'Publishes the alert (at-least-once: subscribers may see it twice)',
@@ -160,7 +151,7 @@ export class IngestionWorkflow extends Construct {
       resultPath: '$.alert',
       taskTimeout: timeoutOf,
     })
-      .addRetry(transientRetryProps(this, 'transientRetry', [sfn.Errors.TASKS_FAILED], retry))
+      .addRetry(transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.sns, retry))
       .next(store);
     const route = new sfn.Choice(this, 'RouteReading', { comment: 'Hot temperatures raise an alert; every reading is stored' })
       .when(
@@ -192,7 +183,7 @@ export class IngestionWorkflow extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: timeoutOf,
     })
-      .addRetry(transientRetryProps(this, 'transientRetry', LAMBDA_SERVICE_ERRORS, retry))
+      .addRetry(transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.lambda, retry))
       .addCatch(reject, { errors: ['InvalidReading'], resultPath: '$.error' })
       .next(enrich);
 

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { guardDuration, guardInteger, guardRange, PropError, seconds } from '../shared/guards';
 import { SQS, STEP_FUNCTIONS, STEP_FUNCTIONS_DEFAULTS } from '../shared/limits';
 import { acknowledgeFunctionQualifiers, at, ddbNumber, ddbString, guardTaskTimeoutCoversFunction, numberAt } from './task-helpers';
-import { type TransientRetry, transientRetryProps } from './transient-retry';
+import { TRANSIENT_ERRORS, type TransientRetry, transientRetryProps } from './transient-retry';
 import { WorkflowStateMachine } from './workflow-state-machine';
 
 /** Props of {@link OrderWorkflow}. */
@@ -120,7 +120,8 @@ export class OrderWorkflow extends Construct {
     this.validate(props, { approvalThreshold, approvalTimeout, approvalHeartbeat, reservationConcurrency, coolingOff, taskTimeout });
     this.approvalThreshold = approvalThreshold;
 
-    const retryWrites = transientRetryProps(this, 'transientRetry', [sfn.Errors.TASKS_FAILED], props.transientRetry);
+    const retryWrites = transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.dynamodb, props.transientRetry);
+    const retryPublish = transientRetryProps(this, 'transientRetry', TRANSIENT_ERRORS.sns, props.transientRetry);
     const retryGateway = transientRetryProps(this, 'transientRetry', ['PaymentGatewayUnavailable'], props.transientRetry);
     const timeoutOf = (d: Duration) => sfn.Timeout.duration(d);
     const reservationKey = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.format('RESERVATION#{}', at('$.sku')));
@@ -214,7 +215,7 @@ export class OrderWorkflow extends Construct {
       messageAttributes: { kind: { value: 'order-confirmed' } },
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: timeoutOf(taskTimeout),
-    }).addRetry(retryWrites);
+    }).addRetry(retryPublish);
     const fulfil = recordOrder
       .next(new sfn.Wait(this, 'CoolingOff', { comment: 'A cancellation window', time: sfn.WaitTime.duration(coolingOff) }))
       .next(

@@ -26,10 +26,11 @@ export interface AppFlowService extends LocalService {
   readonly flows: ReadonlyMap<string, LocalFlow>;
   /** Starts a run of an on-demand flow (what StartFlow does) and returns its execution id. */
   startFlow(flowName: string): string;
-  /** Runs a scheduled flow once, as its schedule would; refused unless the flow is Active. */
-  runScheduled(flowName: string): Promise<ExecutionRecord>;
-  /** Runs every Active scheduled flow with a rate() expression on its schedule, until the runtime stops. */
-  startSchedules(): void;
+  /**
+   * With `runSchedules`: runs every Active scheduled flow with a rate() expression at once and then
+   * at each interval, until the runtime stops; a flow that is not Active is reported, not run.
+   */
+  run(): void;
   /** Waits for the runs in flight. */
   idle(): Promise<void>;
 }
@@ -42,9 +43,11 @@ const UNIT_MS: Record<string, number> = { minutes: 60_000, hours: 3_600_000, day
  * endpoint `appflow`) reads every file under the source folder (CSV or JSON Lines), applies the flow's
  * tasks as AppFlow does (`local/appflow/tasks.ts`), writes the destination objects with the
  * configured file type, aggregation and prefix, records the run for DescribeFlowExecutionRecords
- * and sends AppFlow's "AppFlow End Flow Run Report" event to the default event bus. A flow whose
- * bucket policies do not let AppFlow in fails at creation, as on AWS. SaaS sources and Parquet
- * output are listed, not run.
+ * and sends AppFlow's "AppFlow End Flow Run Report" event to the default event bus. A scheduled
+ * flow runs on its rate() schedule when the runtime is started with `runSchedules` (StartFlow
+ * activates a Draft one, and its schedule then starts). A flow whose bucket policies do not let
+ * AppFlow in fails at creation, as on AWS. SaaS sources, Parquet output and cron() schedules are
+ * listed, not run.
  */
 export const appflowService: ServiceModule = {
   name: 'appflow',
@@ -53,6 +56,8 @@ export const appflowService: ServiceModule = {
     const inFlight = new Set<Promise<unknown>>();
     const timers: NodeJS.Timeout[] = [];
     let stopping = false;
+    /** Set once the runtime has started background work with `runSchedules`. */
+    let schedulesRunning = false;
     let s3: S3Client | undefined;
     const client = () => {
       s3 ??= new S3Client(host.clientConfig(host.service('s3').endpoint as string));
@@ -159,10 +164,31 @@ export const appflowService: ServiceModule = {
         throw new RestError(
           'UnsupportedOperationException',
           400,
-          `Flow ${name} is a ${flow.triggerType} flow: StartFlow activates it, use runScheduled to run it locally`,
+          `Flow ${name} is a ${flow.triggerType} flow: StartFlow activates it; locally it runs on its rate() schedule when the runtime is started with runSchedules: true`,
         );
       }
       return begin(flow, 'ONDEMAND').run.executionId;
+    };
+
+    /** Runs an Active scheduled flow now and then at each interval of its rate() expression; refuses any other flow, saying why. */
+    const schedule = (flow: LocalFlow): void => {
+      const rate = RATE.exec(flow.scheduleExpression ?? '');
+      if (flow.triggerType !== 'Scheduled' || flow.notRun || !rate) return;
+      if (flow.status !== 'Active') {
+        host.onError(
+          new Error(
+            `AppFlow flow ${flow.name} is ${flow.status}: AppFlow runs only Active scheduled flows (deploy it with FlowStatus Active, or activate it with StartFlow); it does not run on its schedule`,
+          ),
+        );
+        return;
+      }
+      const tick = () => {
+        if (!stopping) begin(flow, 'SCHEDULED');
+      };
+      tick(); // a rate schedule runs once at activation
+      const timer = setInterval(tick, Number(rate[1]) * UNIT_MS[rate[2]]);
+      timer.unref();
+      timers.push(timer);
     };
 
     const publicFlow = (flow: LocalFlow) => ({
@@ -188,7 +214,10 @@ export const appflowService: ServiceModule = {
           if (flow.triggerType !== 'OnDemand') {
             if (flow.notRun)
               throw new RestError('UnsupportedOperationException', 400, `Flow ${flow.name} does not run locally: ${flow.notRun}`);
+            const wasActive = flow.status === 'Active';
             flow.status = 'Active';
+            // Activation starts the schedule, as on AWS; before the runtime runs, run() starts it.
+            if (!wasActive && schedulesRunning) schedule(flow);
             return { flowArn: flow.arn, flowStatus: flow.status };
           }
           return { flowArn: flow.arn, flowStatus: flow.status, executionId: startFlow(flow.name) };
@@ -240,6 +269,8 @@ export const appflowService: ServiceModule = {
       else if (destinations.length !== 1 || destinations[0].ConnectorType !== 'S3' || !destination)
         notRun = 'only one Amazon S3 destination runs locally';
       else if ((destination.S3OutputFormatConfig?.FileType ?? 'JSON') === 'PARQUET') notRun = 'Parquet output is not written locally';
+      else if (trigger.TriggerType === 'Scheduled' && !RATE.test(trigger.TriggerProperties?.ScheduleExpression ?? ''))
+        notRun = `its schedule ${trigger.TriggerProperties?.ScheduleExpression} does not run locally (rate() schedules do, with runSchedules)`;
       if (notRun) input.list(`AppFlow flow that does not run locally: ${notRun}`);
       const prefix = (s3Source?.BucketPrefix ?? '').replace(/^\/+|\/+$/g, '');
       flows.set(name, {
@@ -316,27 +347,10 @@ export const appflowService: ServiceModule = {
       create,
       wire,
       startFlow,
-      async runScheduled(flowName) {
-        const flow = flowNamed(flowName);
-        if (flow.triggerType !== 'Scheduled') throw new Error(`flow ${flowName} is ${flow.triggerType}, not Scheduled`);
-        if (flow.status !== 'Active') throw new Error(`flow ${flowName} is ${flow.status}: AppFlow runs only Active scheduled flows`);
-        const { run, done } = begin(flow, 'SCHEDULED');
-        await done;
-        return run;
-      },
-      startSchedules() {
-        for (const flow of flows.values()) {
-          const rate =
-            flow.triggerType === 'Scheduled' && flow.status === 'Active' && !flow.notRun ? RATE.exec(flow.scheduleExpression ?? '') : null;
-          if (!rate) continue;
-          const tick = () => {
-            if (!stopping) begin(flow, 'SCHEDULED');
-          };
-          tick(); // a rate schedule runs once at activation
-          const timer = setInterval(tick, Number(rate[1]) * UNIT_MS[rate[2]]);
-          timer.unref();
-          timers.push(timer);
-        }
+      run() {
+        if (!host.settings.runSchedules) return;
+        schedulesRunning = true;
+        for (const flow of flows.values()) schedule(flow);
       },
       async idle() {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

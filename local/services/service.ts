@@ -80,6 +80,8 @@ export interface HostSettings {
   readonly retryDelaySeconds: number;
   /** Concurrent pollers per event source when the template sets no maximum. */
   readonly defaultMaxConcurrency: number;
+  /** Whether scheduled work runs on its schedule (see `LocalRuntimeOptions.runSchedules`). */
+  readonly runSchedules: boolean;
   /** Receives every line a function logs. */
   readonly onLog?: (functionName: string, line: string) => void;
   /** Receives background errors. */

@@ -115,8 +115,10 @@ describe('Decoupling-AppFlow, sandbox profile, no connections', () => {
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 4);
   });
 
-  test('failed runs: an end-of-run rule on this flow to a queue with an alarm, undeliverable reports kept; a metric alarm per flow', () => {
+  test('failed runs: an end-of-run rule on this flow to the alarm topic (every failure) and to a queue with an alarm (the record), undeliverable reports kept; a metric alarm per flow', () => {
     const [flow] = flows(template);
+    const undelivered = { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunNotificationsUndelivered'), 'Arn'] } };
+    const retry = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 };
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.appflow'],
@@ -126,11 +128,48 @@ describe('Decoupling-AppFlow, sandbox profile, no connections', () => {
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunNotificationsFailedRuns'), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunNotificationsUndelivered'), 'Arn'] } },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: undelivered,
+          RetryPolicy: retry,
         }),
+        Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlarmsTopic') }, DeadLetterConfig: undelivered, RetryPolicy: retry }),
       ],
     });
+    // EventBridge may publish to the topic for this rule only, and use its key for this topic only.
+    const [ruleId] = Object.keys(template.findResources('AWS::Events::Rule'));
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowAppFlowFailedRunReports',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: Match.stringLikeRegexp('^AlarmsTopic') },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          },
+        ]),
+      },
+    });
+    const keyStatements = Object.values(template.findResources('AWS::KMS::Key'))
+      .flatMap((k) => k.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: string } }>)
+      .filter((statement) => statement.Principal?.Service === 'events.amazonaws.com');
+    expect(keyStatements).toEqual([
+      {
+        Sid: 'AllowEventBridgeToPublishAppFlowFailedRunReports',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:sns:topicArn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']],
+            },
+          },
+        },
+      },
+    ]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/AppFlow',
       MetricName: 'FlowExecutionsFailed',

@@ -257,61 +257,56 @@ describe('IngestionFlow', () => {
     });
   });
 
-  test('bucket policies: AppFlow, exactly its source and destination actions, this account and this flow', () => {
+  test('bucket policies: AppFlow, exactly its source and destination actions, bucket-level on the bucket and object-level on the folder, this account and this flow', () => {
     const { template, flow } = setup();
-    const statement = (actions: string[], bucket: RegExp, objects: string) =>
-      Match.objectLike({
-        Sid: Match.stringLikeRegexp('^AllowAppFlow(Source|Destination)Flow$'),
-        Effect: 'Allow',
-        Principal: { Service: 'appflow.amazonaws.com' },
-        Action: [...actions].sort(),
-        Resource: [
-          { 'Fn::GetAtt': [Match.stringLikeRegexp(bucket.source), 'Arn'] },
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp(bucket.source), 'Arn'] }, objects]] },
-        ],
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnEqualsIfExists: {
-            'aws:SourceArn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':appflow:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  `:flow/${flow.flowName}`,
-                ],
+    const bucketArn = (bucket: RegExp) => ({ 'Fn::GetAtt': [expect.stringMatching(bucket), 'Arn'] });
+    const objectsArn = (bucket: RegExp, objects: string) => ({ 'Fn::Join': ['', [bucketArn(bucket), objects]] });
+    const statement = (sid: string, actions: string | string[], resource: unknown) => ({
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: { Service: 'appflow.amazonaws.com' },
+      Action: actions,
+      Resource: resource,
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnEqualsIfExists: {
+          'aws:SourceArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':appflow:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:flow/${flow.flowName}`,
               ],
-            },
+            ],
           },
         },
-      });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: Match.stringLikeRegexp('^Raw') },
-      PolicyDocument: { Statement: Match.arrayWith([statement(['s3:GetObject', 's3:ListBucket'], /^Raw/, '/in/*')]) },
-    });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: Match.stringLikeRegexp('^Curated') },
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          statement(
-            [
-              's3:PutObject',
-              's3:AbortMultipartUpload',
-              's3:ListMultipartUploadParts',
-              's3:ListBucketMultipartUploads',
-              's3:GetBucketAcl',
-              's3:PutObjectAcl',
-            ],
-            /^Curated/,
-            '/out/*',
-          ),
-        ]),
       },
     });
+    /** The AppFlow statements of the policy of the bucket whose logical id starts with `bucket`. */
+    const appflowStatements = (bucket: RegExp) => {
+      const [policy] = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((p) => bucket.test(p.Properties.Bucket.Ref));
+      return (policy.Properties.PolicyDocument.Statement as Array<{ Principal?: { Service?: string } }>).filter(
+        (s) => s.Principal?.Service === 'appflow.amazonaws.com',
+      );
+    };
+    // Exactly two statements each: no action on a resource it does not apply to, nothing else for AppFlow.
+    expect(appflowStatements(/^Raw/)).toEqual([
+      statement('AllowAppFlowSourceBucketFlow', 's3:ListBucket', bucketArn(/^Raw/)),
+      statement('AllowAppFlowSourceObjectsFlow', 's3:GetObject', objectsArn(/^Raw/, '/in/*')),
+    ]);
+    expect(appflowStatements(/^Curated/)).toEqual([
+      statement('AllowAppFlowDestinationBucketFlow', ['s3:GetBucketAcl', 's3:ListBucketMultipartUploads'], bucketArn(/^Curated/)),
+      statement(
+        'AllowAppFlowDestinationObjectsFlow',
+        ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject', 's3:PutObjectAcl'],
+        objectsArn(/^Curated/, '/out/*'),
+      ),
+    ]);
   });
 
   test('the flow is created after the bucket policies (AppFlow checks its access at creation)', () => {

@@ -12,6 +12,7 @@ import {
   StartSyncExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { TRANSIENT_ERRORS } from '../../lib/step-functions/transient-retry';
 import { resolveLocalhostNames } from '../../local/localhost-dns';
 import { type Json, type LocalStepFunctions, type StateMachineSpec, startStepFunctions, TaskError } from '../../local/stepfunctions';
 import { MAX_TIMER_SECONDS, prepareDefinition } from '../../local/stepfunctions/definition';
@@ -35,6 +36,12 @@ async function runTask(resource: string, input: Json): Promise<Json> {
   if (resource.includes('dynamodb') && text.includes('conditional')) {
     throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: {} });
   }
+  // The SDK errors of a DynamoDB write: throttled on the first call of an id, or refused for good.
+  const sdkError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} });
+  if (resource.includes('dynamodb') && text.includes('throttled') && calls.filter((c) => JSON.stringify(c.input) === text).length === 1) {
+    throw sdkError('ProvisionedThroughputExceededException');
+  }
+  if (resource.includes('dynamodb') && text.includes('invalid')) throw sdkError('ValidationException');
   if (resource.includes('lambda') && text.includes('declined')) throw new TaskError('PaymentDeclined', 'card declined');
   return { ok: true };
 }
@@ -114,6 +121,19 @@ define('Errors', {
       Next: 'Pay',
     },
     Pay: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true },
+  },
+});
+// A DynamoDB write with the Retry the workflows use.
+define('Write', {
+  StartAt: 'Put',
+  States: {
+    Put: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: { 'id.$': '$.id' },
+      Retry: [{ ErrorEquals: [...TRANSIENT_ERRORS.dynamodb], IntervalSeconds: 1, MaxAttempts: 3 }],
+      End: true,
+    },
   },
 });
 define('Big', { StartAt: 'Grow', States: { Grow: { Type: 'Pass', Result: 'x'.repeat(300 * 1024), End: true } } });
@@ -260,6 +280,17 @@ describe('what the engine skips or gets wrong, checked', () => {
     expect(JSON.parse(String(done.cause))).toEqual({ errorType: 'PaymentDeclined', errorMessage: 'card declined', trace: [] });
     const failures = (await history(execution)).filter((e) => e.type === 'TaskFailed').map((e) => e.taskFailedEventDetails?.error);
     expect(failures).toEqual(['DynamoDB.ConditionalCheckFailedException', 'PaymentDeclined']);
+  });
+
+  test("the workflows' write Retry: a throttled DynamoDB write is retried, a permanent error is not", async () => {
+    const failuresOf = async (execution: string) =>
+      (await history(execution)).filter((e) => e.type === 'TaskFailed').map((e) => e.taskFailedEventDetails?.error);
+    const throttled = await start('Write', { id: 'throttled-1' });
+    expect(await finished(throttled)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await failuresOf(throttled)).toEqual(['DynamoDB.ProvisionedThroughputExceededException']);
+    const invalid = await start('Write', { id: 'invalid-1' });
+    expect(await finished(invalid)).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ValidationException' });
+    expect(await failuresOf(invalid)).toEqual(['DynamoDB.ValidationException']);
   });
 
   test('history of a Map inside a Parallel: every iteration with its index, no event twice', async () => {

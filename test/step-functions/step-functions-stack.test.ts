@@ -110,14 +110,47 @@ describe('Decoupling-StepFunctions, sandbox profile', () => {
 
   test('Retry: exponential backoff with full jitter and a cap, on transient errors only', () => {
     const transient = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 10, JitterStrategy: 'FULL' };
+    const dynamodb = [
+      'DynamoDB.ProvisionedThroughputExceededException',
+      'DynamoDB.RequestLimitExceeded',
+      'DynamoDB.ThrottlingException',
+      'DynamoDB.InternalServerError',
+      'DynamoDB.InternalServerErrorException',
+      'States.Timeout',
+    ];
+    const sns = ['SNS.ThrottledException', 'SNS.KMSThrottlingException', 'SNS.InternalErrorException', 'States.Timeout'];
+    const sqs = [
+      'SQS.RequestThrottled',
+      'SQS.RequestThrottledException',
+      'SQS.KmsThrottled',
+      'SQS.KmsThrottledException',
+      'SQS.ThrottlingException',
+      'SQS.InternalError',
+      'States.Timeout',
+    ];
+    const lambda = [
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+    ];
     expect(order.states.AuthorisePayment.Retry).toContainEqual({ ErrorEquals: ['PaymentGatewayUnavailable'], ...transient });
-    for (const name of ['ReserveItem', 'ReleaseItem', 'RecordOrder', 'NotifyCustomer'])
-      expect([name, order.states[name].Retry]).toEqual([name, [{ ErrorEquals: ['States.TaskFailed'], ...transient }]]);
+    for (const name of ['ReserveItem', 'ReleaseItem', 'RecordOrder'])
+      expect([name, order.states[name].Retry]).toEqual([name, [{ ErrorEquals: dynamodb, ...transient }]]);
+    expect(order.states.NotifyCustomer.Retry).toEqual([{ ErrorEquals: sns, ...transient }]);
     // A rejected approval must not be retried: the callback task has no Retry at all.
     expect(order.states.RequestApproval.Retry).toBeUndefined();
-    expect(ingestion.states.ValidateReading.Retry).toEqual([
-      expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.ServiceException']), MaxAttempts: 2, JitterStrategy: 'FULL' }),
-    ]);
+    const express = { IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 2, JitterStrategy: 'FULL' };
+    expect(ingestion.states.ValidateReading.Retry).toEqual([{ ErrorEquals: lambda, ...express }]);
+    expect(ingestion.states.StoreReading.Retry).toEqual([{ ErrorEquals: dynamodb, ...express }]);
+    expect(ingestion.states.RaiseAlert.Retry).toEqual([{ ErrorEquals: sns, ...express }]);
+    expect(ingestion.states.QuarantineReading.Retry).toEqual([{ ErrorEquals: sqs, ...express }]);
+    // Nothing retries what also matches permanent errors.
+    const retried = [...Object.values(order.states), ...Object.values(ingestion.states)].flatMap((s) =>
+      (s.Retry ?? []).flatMap((r) => r.ErrorEquals),
+    );
+    expect(retried.filter((e) => e === 'States.TaskFailed' || e === 'States.ALL')).toEqual([]);
   });
 
   test('Wait: fixed seconds, then the timestamp from the input', () => {
