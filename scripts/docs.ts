@@ -50,7 +50,10 @@ export const PROFILE_CONTEXTS = {
 } as const;
 
 /** The stacks of the app synthesized as `cdk synth` does for a profile (without bundling, with path metadata). */
-export function synthesizeStacks(profile: 'sandbox' | 'production'): Array<{ stackName: string; template: unknown }> {
+export function synthesizeStacks(
+  profile: 'sandbox' | 'production',
+  stacks?: readonly string[],
+): Array<{ stackName: string; template: unknown }> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'decoupling-docs-'));
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
@@ -62,7 +65,7 @@ export function synthesizeStacks(profile: 'sandbox' | 'production'): Array<{ sta
       'aws:cdk:enable-path-metadata': true,
       ...PROFILE_CONTEXTS[profile],
     };
-    return buildApp({ context, outdir, nag: false })
+    return buildApp({ context, outdir, nag: false, stacks })
       .synth()
       .stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   } finally {

@@ -39,7 +39,8 @@ export function allPatternsDiagram(stacks: Stacks): string {
  */
 export async function diagramCommand(options: { pattern?: string; out?: string }, io: CliIo): Promise<number> {
   const name = options.pattern === undefined ? undefined : knownPattern(options.pattern);
-  const stacks = synthesizeStacks('sandbox');
+  // A pattern's stack stands alone: build only it when one pattern is asked for.
+  const stacks = synthesizeStacks('sandbox', name ? [findPattern(name)?.stackId as string] : undefined);
   const text = `${name ? patternDiagrams(stacks).get(name) : allPatternsDiagram(stacks)}\n`;
   if (options.out) {
     writeFileSync(options.out, text);
