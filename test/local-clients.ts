@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Fauxqs, startFauxqs } from '../local/emulator';
 import { resolveLocalhostNames } from '../local/localhost-dns';
 import type { LocalRuntime } from '../local/runtime';
@@ -59,4 +59,23 @@ export function localClient<T>(runtime: LocalRuntime, Client: ClientClass<T>, se
   const endpoint = services[service];
   if (endpoint === undefined) throw new Error(`the local runtime has no ${service} endpoint`);
   return new Client({ region, credentials, endpoint });
+}
+
+/**
+ * Every message now in a queue, in the order received, each deleted once received: short polls of
+ * up to 10 with all message attributes, until one comes back empty. For queues that are filled
+ * before it is called (a FIFO queue gives one message per group per receive locally; the loop goes on).
+ */
+export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return received;
+    for (const message of Messages) {
+      received.push(message);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
 }

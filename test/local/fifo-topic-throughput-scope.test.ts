@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { localClient } from '../local-clients';
+import { localClient, receiveAll } from '../local-clients';
 
 const STACK = 'FifoTopicScope';
 
@@ -73,16 +73,8 @@ async function publishSameIdInTwoGroups(scope: 'MessageGroup' | 'Topic'): Promis
       new PublishCommand({ TopicArn: outputs[`${scope}TopicArn`], Message: body, MessageGroupId: group, MessageDeduplicationId: 'same' }),
     );
   }
-  const bodies: string[] = [];
-  for (;;) {
-    const queueUrl = outputs[`${scope}QueueUrl`];
-    const { Messages = [] } = await sqsClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
-    if (Messages.length === 0) return bodies.sort();
-    for (const message of Messages) {
-      bodies.push(message.Body as string);
-      await sqsClient.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
+  const received = await receiveAll(sqsClient, outputs[`${scope}QueueUrl`]);
+  return received.map((m) => m.Body as string).sort();
 }
 
 describe("a FIFO topic's FifoThroughputScope from the template", () => {

@@ -10,15 +10,8 @@ import {
   SetSubscriptionAttributesCommand,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
-import { useFauxqs } from '../local-clients';
+import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { receiveAll, useFauxqs } from '../local-clients';
 
 const local = useFauxqs();
 let unique = 0;
@@ -33,18 +26,7 @@ async function createQueue(prefix: string, attributes: Record<string, string> = 
 
 /** Every message now in the queue (fauxqs delivers synchronously), received and deleted. */
 async function drain(url: string) {
-  const bodies: { body: string; attributes: Record<string, MessageAttributeValue> }[] = [];
-  for (;;) {
-    const result = await local.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
-    );
-    const messages = result.Messages ?? [];
-    if (messages.length === 0) return bodies;
-    for (const message of messages) {
-      bodies.push({ body: message.Body as string, attributes: message.MessageAttributes ?? {} });
-      await local.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
+  return (await receiveAll(local.sqs, url)).map((m) => ({ body: m.Body as string, attributes: m.MessageAttributes ?? {} }));
 }
 
 /** What the SDK surfaces for a refused call: the error name (with the service's code for SNS) and message. */

@@ -5,14 +5,14 @@
 // (FAILURE_RECORDS.snsEnvelopedMaxBytes): the largest notification the topic accepts must be found
 // there whole. On the stack's own template, so a change to the DLQ's size or to the subscription is seen.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { FAILURE_RECORDS, SNS } from '../../lib/shared/limits';
 import { type LocalAssembly, synthesizeForLocal } from '../../local/assembly';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { SNS_FANOUT_STACK } from '../../scenarios/sns-fanout';
-import { localClient } from '../local-clients';
+import { localClient, receiveAll } from '../local-clients';
 
 /** Removes the permission that lets SNS invoke the processor for the fan-out topic, and returns its path. */
 function withoutProcessorPermission(app: App): string[] {
@@ -46,17 +46,7 @@ afterAll(async () => {
 
 /** The bodies now in a queue, received and deleted (short polling: the stack's queues long-poll by default). */
 async function drain(queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqsClient.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    if (Messages.length === 0) return bodies;
-    for (const message of Messages) {
-      bodies.push(message.Body as string);
-      await sqsClient.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
+  return (await receiveAll(sqsClient, queueUrl)).map((m) => m.Body as string);
 }
 
 test('without its Lambda permission, the processor subscription sends the largest notification, whole, to its dead-letter queue', async () => {

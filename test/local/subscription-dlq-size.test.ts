@@ -4,9 +4,9 @@
 // queue left at 256 KiB refuses the enveloped 256 KiB notification, and the delivery goes to the
 // subscription's dead-letter queue, or is lost when that is left at 256 KiB too.
 import { CreateTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { FAILURE_RECORDS, SNS } from '../../lib/shared/limits';
-import { useFauxqs } from '../local-clients';
+import { receiveAll, useFauxqs } from '../local-clients';
 
 const local = useFauxqs();
 const SQS_256_KIB = 262_144;
@@ -20,15 +20,7 @@ async function queue(name: string, maximumMessageSize: number): Promise<{ url: s
 
 /** The bodies now in the queue, received and deleted. */
 async function drain(url: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
-    if (Messages.length === 0) return bodies;
-    for (const message of Messages) {
-      bodies.push(message.Body as string);
-      await local.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
+  return (await receiveAll(local.sqs, url)).map((m) => m.Body as string);
 }
 
 /** A topic with one envelope (not raw) subscription of a 256 KiB queue, dead-lettering to a queue of `dlqSize` bytes. */
