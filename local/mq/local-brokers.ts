@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -142,6 +142,22 @@ export class RabbitMqAdmin {
   }
 }
 
+/**
+ * Replaces a file JAAS reloads (`reload=true`) so that the broker never reads it half written and never
+ * misses the change. It is written beside and renamed over (a login reads the old file or the new
+ * one), with its modification time a second ahead: JAAS reloads a file only when its modification time
+ * is later than the time of its last load, and the file system stamps a write with a clock coarser than
+ * the broker's, so a login in the same few milliseconds as the write could otherwise record a load
+ * time past the new file's and keep refusing the user it adds.
+ */
+function replaceForReload(file: string, text: string): void {
+  const next = `${file}.${process.pid}.next`;
+  writeFileSync(next, text);
+  const ahead = new Date(Date.now() + 1000);
+  utimesSync(next, ahead, ahead);
+  renameSync(next, file);
+}
+
 /** ActiveMQ's JAAS users file, which the broker re-reads when it changes. */
 export class ActiveMqUsers {
   public constructor(private readonly state: BrokerState['activemq']) {}
@@ -156,12 +172,13 @@ export class ActiveMqUsers {
     return users;
   }
 
+  /** The groups file first, so that a user the broker can log in already has its group. */
   private write(users: Map<string, string>): void {
-    writeFileSync(
+    replaceForReload(this.state.groupsFile, users.size ? `users=${[...users.keys()].map(escapeKey).join(',')}\n` : '');
+    replaceForReload(
       this.state.usersFile,
       [...users].map(([u, p]) => `${escapeKey(u)}=${p.replace(/\\/g, '\\\\')}`).join('\n') + (users.size ? '\n' : ''),
     );
-    writeFileSync(this.state.groupsFile, users.size ? `users=${[...users.keys()].map(escapeKey).join(',')}\n` : '');
   }
 
   public add(username: string, password: string): void {
