@@ -158,6 +158,9 @@ function replaceForReload(file: string, text: string): void {
   renameSync(next, file);
 }
 
+/** How long a change of the ActiveMQ users waits for another process's change to end. */
+const USERS_LOCK_WAIT_MS = 5000;
+
 /** ActiveMQ's JAAS users file, which the broker re-reads when it changes. */
 export class ActiveMqUsers {
   public constructor(private readonly state: BrokerState['activemq']) {}
@@ -182,15 +185,48 @@ export class ActiveMqUsers {
   }
 
   public add(username: string, password: string): void {
-    const users = this.read();
-    users.set(username, password);
-    this.write(users);
+    this.update((users) => users.set(username, password));
   }
 
   public remove(username: string): void {
-    const users = this.read();
-    users.delete(username);
-    this.write(users);
+    this.update((users) => users.delete(username));
+  }
+
+  /**
+   * Reads, changes and writes the files under a lock: two processes that use the brokers at once (a
+   * local runtime and the broker tests, say) each add and remove their own users, and without it one
+   * could write back a file read before the other's change and drop that user.
+   */
+  private update(change: (users: Map<string, string>) => void): void {
+    const lock = `${this.state.usersFile}.lock`;
+    const deadline = Date.now() + USERS_LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const fd = openSync(lock, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        let holder: number;
+        try {
+          holder = Number(readFileSync(lock, 'utf8'));
+        } catch {
+          continue; // released meanwhile
+        }
+        // A holder that is gone left it behind (an empty file is one being written: wait for it).
+        if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) unlinkSync(lock);
+        else if (Date.now() > deadline) throw new Error(`the local ActiveMQ users file stays locked by process ${holder} (${lock})`);
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+    try {
+      const users = this.read();
+      change(users);
+      this.write(users);
+    } finally {
+      unlinkSync(lock);
+    }
   }
 }
 
